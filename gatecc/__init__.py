@@ -1,0 +1,44 @@
+"""gatecc: a compiler for trained logic-gate networks.
+
+::
+
+    import gatecc
+    net = gatecc.load("model.npz")          # LogicNet (model format v1)
+    fast = gatecc.compile(net)              # C, bit-parallel, loaded with cffi
+    y = fast(x)                             # (batch, n_inputs) bools -> bits or counts
+    ref = gatecc.soft_eval(net, x, hard=True)
+
+Heavy dependencies (JAX for the soft model, compilers for targets) load only
+when the functions that need them run.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import BuildError, GateccError, InputError, ModelError, TargetError
+from .load import load
+from .model import GroupSum, Layer, LogicNet
+
+
+def compile(model, target=None, opt_level=2, **options):  # noqa: A001
+    """Compile a LogicNet, Graph or model path into a runnable :class:`CompiledNet`.
+
+    See :func:`gatecc.compiler.compile`.
+    """
+    from .compiler import compile as _compile
+
+    return _compile(model, target=target, opt_level=opt_level, **options)
+
+
+def soft_eval(net, x, hard=False):
+    """The soft model (JAX) on x; ``hard=True`` uses argmax gates.  See :mod:`gatecc.soft`."""
+    from .soft import soft_eval as _soft_eval
+
+    return _soft_eval(net, x, hard=hard)
+
+
+__all__ = [
+    "BuildError", "GateccError", "GroupSum", "InputError", "Layer", "LogicNet",
+    "ModelError", "TargetError", "__version__", "compile", "load", "soft_eval",
+]

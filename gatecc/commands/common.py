@@ -1,0 +1,73 @@
+"""Pieces the subcommands share: output files, model and -O arguments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..errors import GateccError
+
+
+class CommandError(GateccError):
+    """A problem with a command's arguments found after parsing."""
+
+
+def formatter(prog):
+    """The help formatter every command uses (keeps the description's line breaks)."""
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def write_output(path: str | None, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` atomically, or to stdout for None / '-'."""
+    if path in (None, "-"):
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"{path}: is a directory")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data if isinstance(data, bytes) else data.encode())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CommandError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """MODEL and --from."""
+    from ..load import format_names
+
+    p.add_argument("model", metavar="MODEL", help="model file (.npz model format v1, or .gir IR text)")
+    p.add_argument("--from", dest="fmt", metavar="FORMAT", choices=format_names(),
+                   help=f"read MODEL as this format instead of guessing from its extension ({', '.join(format_names())})")
+
+
+def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = True) -> None:
+    """-O N and, optionally, --passes PIPELINE."""
+    p.add_argument("-O", dest="opt_level", type=int, choices=(0, 1, 2, 3), default=default, metavar="N",
+                   help=f"optimisation level: 0 none, 1 cheap canonicalisation, 2 default, 3 everything (default {default})")
+    if passes:
+        p.add_argument("--passes", metavar="PIPELINE",
+                       help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
+
+
+def optimised_graph(args, after_pass=None):
+    """Load ``args.model`` and run -O's pipeline (or --passes); returns (graph, stats)."""
+    from ..compiler import to_graph
+    from ..ir.passes import PipelineError, optimize, parse_pipeline, run_pipeline
+    from ..load import load
+
+    graph = to_graph(load(args.model, args.fmt))
+    try:
+        if getattr(args, "passes", None) is not None:
+            return run_pipeline(graph, parse_pipeline(args.passes), after_pass=after_pass)
+        return optimize(graph, args.opt_level, after_pass=after_pass)
+    except PipelineError as exc:
+        raise CommandError(str(exc)) from None

@@ -1,0 +1,45 @@
+"""``gatecc lower``: compile a model to source code for a target."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import add_model_args, add_opt_args, formatter, optimised_graph, write_output
+
+
+def register(sub) -> None:
+    """Add the ``lower`` subcommand."""
+    from ..backends import target_names
+
+    p = sub.add_parser("lower", help="compile a model to source code for a target", formatter_class=formatter,
+                       description="Lower MODEL to the gate IR, optimise it and write code for --target.\n\n"
+                                   "example: gatecc lower model.npz --target c -O2 -o model.c")
+    add_model_args(p)
+    p.add_argument("--target", "-t", default="c", choices=target_names(), metavar="TARGET",
+                   help=f"what to emit: {', '.join(target_names())} (default c)")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    add_opt_args(p)
+    p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
+    p.add_argument("--print-ir-after-all", action="store_true",
+                   help="print the IR text after every pass to standard error")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Lower, optimise, legalize, emit and write."""
+    from ..backends import get_target, legalize
+    from ..ir.text import print_graph
+
+    target = get_target(args.target)
+
+    def show(p, graph, stats):
+        if args.print_ir_after_all:
+            sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
+
+    graph, stats = optimised_graph(args, after_pass=show)
+    source = target.emit(legalize(graph))
+    if args.stats:
+        for st in stats:
+            sys.stderr.write(st.summary() + "\n")
+    write_output(args.output, source)
+    return 0

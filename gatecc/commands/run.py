@@ -1,0 +1,69 @@
+"""``gatecc run``: compile a model and evaluate it on inputs."""
+
+from __future__ import annotations
+
+from .common import CommandError, add_model_args, add_opt_args, formatter, write_output
+
+
+def register(sub) -> None:
+    """Add the ``run`` subcommand."""
+    from ..backends import target_names
+
+    p = sub.add_parser("run", help="compile a model and evaluate it on inputs", formatter_class=formatter,
+                       description="Compile MODEL and print its outputs, one line per input row\n"
+                                   "('input bits -> output bits', or GroupSum counts).  With no --input\n"
+                                   "or --npy, every input of a model with at most 20 inputs is shown.")
+    add_model_args(p)
+    p.add_argument("--target", "-t", default="c", choices=target_names(), metavar="TARGET",
+                   help="the target to run on (default c)")
+    add_opt_args(p, passes=False)
+    p.add_argument("--input", "-i", action="append", metavar="BITS",
+                   help="one input row as a string of 0/1, input 0 first (repeatable)")
+    p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the outputs as a .npy array instead of printing")
+    p.set_defaults(func=run)
+
+
+def _parse_bits(text: str, n: int) -> list[int]:
+    bits = text.strip().replace("_", "")
+    if len(bits) != n or set(bits) - {"0", "1"}:
+        raise CommandError(f"--input {text!r}: expected {n} characters of 0 and 1")
+    return [int(c) for c in bits]
+
+
+def run(args) -> int:
+    """Compile, evaluate and print (or save) the outputs."""
+    import io
+
+    import numpy as np
+
+    from ..compiler import compile as compile_net
+    from ..ir.evaluate import all_inputs
+    from ..load import load
+
+    net = compile_net(load(args.model, args.fmt), target=args.target, opt_level=args.opt_level)
+    n = net.n_inputs
+    if args.npy:
+        try:
+            x = np.load(args.npy, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{args.npy}: cannot read a .npy array ({exc})") from None
+    elif args.input:
+        x = np.array([_parse_bits(t, n) for t in args.input], dtype=np.uint8)
+    else:
+        if n > 20:
+            raise CommandError(f"the model has {n} inputs; give --input or --npy (all inputs only up to 20)")
+        x = all_inputs(n)
+    y = net(x)
+    if args.output:
+        buf = io.BytesIO()
+        np.save(buf, y, allow_pickle=False)
+        write_output(args.output, buf.getvalue())
+        return 0
+    sep = "" if y.dtype == np.uint8 else " "
+    lines = [
+        "".join(str(int(v)) for v in row_in) + " -> " + sep.join(str(int(v)) for v in row_out)
+        for row_in, row_out in zip(x, y)
+    ]
+    write_output(None, "\n".join(lines) + "\n")
+    return 0

@@ -1,0 +1,45 @@
+"""``gatecc stats``: inputs, outputs, gates and depth of a model."""
+
+from __future__ import annotations
+
+import json
+
+from .common import add_model_args, add_opt_args, formatter, optimised_graph
+
+
+def register(sub) -> None:
+    """Add the ``stats`` subcommand."""
+    p = sub.add_parser("stats", help="print inputs, outputs, gates and depth", formatter_class=formatter,
+                       description="Lower and optimise MODEL and report its size.  A gate is a 2-input gate\n"
+                                   "or a standalone NOT; wires and constants are free.  Depth counts gates.")
+    add_model_args(p)
+    add_opt_args(p)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (keys: inputs, outputs, gates, depth, nots, kinds, counters, ...)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Print the statistics."""
+    from ..ir.stats import graph_stats
+
+    graph, passes = optimised_graph(args)
+    st = graph_stats(graph)
+    if args.json:
+        data = st.to_dict()
+        data["opt_level"] = args.opt_level if args.passes is None else None
+        data["passes"] = [p.name for p in passes]
+        print(json.dumps(data, sort_keys=True))
+        return 0
+    kinds = ", ".join(f"{k} {v}" for k, v in st.kinds.items())
+    rows = [
+        ("model", args.model),
+        ("inputs", st.inputs),
+        ("outputs", f"{st.outputs}" + (f" (GroupSum counters: {st.counters})" if st.counters else "")),
+        ("gates", f"{st.gates}" + (f"  ({kinds})" if kinds else "")),
+        ("depth", st.depth),
+        ("pipeline", args.passes if args.passes is not None else f"-O{args.opt_level}"),
+    ]
+    for key, value in rows:
+        print(f"{key:<9} {value}")
+    return 0

@@ -1,0 +1,141 @@
+"""The pipeline behind ``gatecc.compile`` and ``gatecc lower``.
+
+model (LogicNet, Graph or path) -> lower -> optimise (-O level) -> legalize ->
+target: source text, and for runnable targets a :class:`CompiledNet`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError, ModelError, TargetError
+from .ir.graph import Graph
+from .ir.passes import PassStats, optimize
+from .ir.planes import pack_bits
+from .ir.verify import verify
+from .lower import lower
+from .model import LogicNet
+
+DEFAULT_TARGET = "c"
+
+
+def to_graph(model) -> Graph:
+    """The gate graph of a LogicNet, a Graph, or a model file path."""
+    if isinstance(model, (str, os.PathLike)):
+        from .load import load
+
+        model = load(model)
+    if isinstance(model, LogicNet):
+        return lower(model)
+    if isinstance(model, Graph):
+        return verify(model)
+    raise ModelError(f"cannot compile a {type(model).__name__}; expected a LogicNet, a Graph or a path")
+
+
+@dataclass
+class Lowered:
+    """A model taken through the pipeline up to source text."""
+
+    graph: Graph                     # optimised and legal
+    source: str
+    target: str
+    opt_level: int
+    passes: list[PassStats] = field(default_factory=list)
+
+
+def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, **options) -> Lowered:
+    """Lower, optimise, legalize and emit ``model`` for ``target``."""
+    from .backends import get_target, legalize
+
+    tgt = get_target(target)
+    if opt_level not in (0, 1, 2, 3):
+        raise TargetError(f"optimisation level must be 0, 1, 2 or 3, not {opt_level}")
+    graph, stats = optimize(to_graph(model), opt_level, after_pass=after_pass)
+    graph = legalize(graph)
+    return Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+
+
+class CompiledNet:
+    """A compiled net.  Call it on a (batch, n_inputs) bool or 0/1 array.
+
+    Returns uint8 bits (batch, n_outputs), or int32 counts (batch, k) for a
+    GroupSum head.  ``source`` is the generated code, ``graph`` the optimised
+    IR, ``passes`` the statistics of each pass.
+    """
+
+    def __init__(self, lowered: Lowered, kernel, layout):
+        self.target = lowered.target
+        self.opt_level = lowered.opt_level
+        self.graph = lowered.graph
+        self.source = lowered.source
+        self.passes = lowered.passes
+        self.layout = layout
+        self._kernel = kernel
+
+    @property
+    def n_inputs(self) -> int:
+        """Input bits per sample."""
+        return self.graph.n_inputs
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs per sample (bits, or GroupSum counts)."""
+        return self.graph.n_outputs
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise InputError(f"expected inputs of shape (batch, {self.n_inputs}), got {x.shape}")
+        if x.dtype != np.bool_:
+            if x.dtype.kind not in "iuf":
+                raise InputError(f"inputs must be bool or 0/1 numbers, not {x.dtype}")
+            if x.size and not np.isin(x, (0, 1)).all():
+                raise InputError("inputs must be 0 or 1")
+        batch = x.shape[0]
+        if batch == 0:
+            dtype = np.uint8 if all(k == "bit" for k, _, _ in self.layout.outputs) else np.int32
+            return np.zeros((0, self.n_outputs), dtype=dtype)
+        planes = pack_bits(x.astype(np.uint8, copy=False))
+        return self.layout.decode(self.run_planes(planes), batch)
+
+    def run_planes(self, planes: np.ndarray) -> np.ndarray:
+        """The packed API: (n_inputs, words) uint64 planes -> output planes.
+
+        Sample j is bit j % 64 of word j // 64.  Output planes follow
+        ``self.layout``: a bit output is one plane, a count output is the
+        planes of a little-endian binary number.
+        """
+        planes = np.asarray(planes)
+        if planes.ndim != 2 or planes.shape[0] != self.n_inputs or planes.dtype != np.uint64:
+            raise InputError(f"expected uint64 planes of shape ({self.n_inputs}, words), got {planes.dtype} {planes.shape}")
+        words = planes.shape[1]
+        multiple = self._kernel.word_multiple
+        padded = -(-words // multiple) * multiple
+        if padded != words:
+            planes = np.concatenate([planes, np.zeros((self.n_inputs, padded - words), np.uint64)], axis=1)
+        return self._kernel.run(planes)[:, :words]
+
+    def __repr__(self) -> str:
+        return f"<CompiledNet target={self.target} -O{self.opt_level} inputs={self.n_inputs} outputs={self.n_outputs}>"
+
+
+def compile(model, target: str | None = None, opt_level: int = 2, **options) -> CompiledNet:  # noqa: A001
+    """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
+
+    ``target`` defaults to ``"c"``.  ``opt_level`` 0-3 picks the pass pipeline.
+    """
+    from .backends import PlaneLayout, get_target
+
+    target = target or DEFAULT_TARGET
+    tgt = get_target(target)
+    if not tgt.runnable:
+        raise TargetError(f"target {target!r} only emits code (use gatecc lower); it cannot run")
+    reason = tgt.available()
+    if reason:
+        raise TargetError(f"target {target!r} is not available here: {reason}")
+    lowered = lower_to_source(model, target, opt_level, **options)
+    kernel = tgt.load(lowered.graph, lowered.source, **options)
+    return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph))

@@ -1,0 +1,89 @@
+"""Every runnable backend computes exactly what the soft model computes.
+
+Runs for each target in gatecc.backends.TARGETS that can execute here.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gatecc
+from gatecc.ir.evaluate import all_inputs
+from gatecc.testing import input_batches, logic_nets
+
+from backend_support import assert_matches_soft, runnable_targets
+
+X9 = all_inputs(9)
+TARGETS = runnable_targets()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+@given(net=logic_nets(n_inputs=9))
+def test_all_512_inputs_match_hard_soft_model(target, level, net):
+    assert_matches_soft(net, gatecc.compile(net, target=target, opt_level=level), X9)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@given(net=logic_nets(n_inputs=9, mode="one_hot"), level=st.sampled_from([0, 2]))
+def test_one_hot_logits_match_the_soft_model_itself(target, net, level):
+    assert_matches_soft(net, gatecc.compile(net, target=target, opt_level=level), X9, hard=False)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@settings(max_examples=15)
+@given(data=st.data(), net=logic_nets(n_inputs=st.integers(20, 200), max_width=64))
+def test_wide_nets_on_random_inputs(target, data, net):
+    x = data.draw(input_batches(net.n_inputs, max_batch=400))
+    assert_matches_soft(net, gatecc.compile(net, target=target), x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_any_batch_size(target):
+    from foreign import random_arrays
+    from gatecc.model import net_from_arrays
+
+    net = net_from_arrays(random_arrays(5, n_inputs=16, widths=(40, 20), k=4, tau=2.0))
+    compiled = gatecc.compile(net, target=target)
+    rng = np.random.default_rng(0)
+    for batch in (1, 2, 31, 32, 33, 63, 64, 65, 127, 129, 1000):
+        x = rng.integers(0, 2, (batch, 16)).astype(bool)
+        assert_matches_soft(net, compiled, x)
+    empty = compiled(np.zeros((0, 16), bool))
+    assert empty.shape == (0, 4) and empty.dtype == np.int32
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_source_is_deterministic(target):
+    from foreign import random_arrays
+    from gatecc.model import net_from_arrays
+
+    net = net_from_arrays(random_arrays(6, k=2))
+    assert gatecc.compile(net, target=target).source == gatecc.compile(net, target=target).source
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bad_inputs_are_rejected(target):
+    from foreign import random_arrays
+    from gatecc.model import net_from_arrays
+
+    compiled = gatecc.compile(net_from_arrays(random_arrays(7)), target=target)
+    for bad, needle in [(np.zeros((4, 8)), "shape"), (np.zeros(9), "shape"),
+                        (np.full((2, 9), 2), "0 or 1"), (np.array([["a"] * 9]), "bool or 0/1")]:
+        with pytest.raises(gatecc.InputError, match=needle):
+            compiled(bad)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_packed_api_matches_bool_api(target):
+    from foreign import random_arrays
+    from gatecc.ir.planes import pack_bits, unpack_bits
+    from gatecc.model import net_from_arrays
+
+    net = net_from_arrays(random_arrays(8, n_inputs=12, widths=(30, 7)))
+    compiled = gatecc.compile(net, target=target)
+    x = np.random.default_rng(1).integers(0, 2, (200, 12)).astype(np.uint8)
+    planes = compiled.run_planes(pack_bits(x))
+    assert planes.dtype == np.uint64 and planes.shape == (7, 4)
+    np.testing.assert_array_equal(unpack_bits(planes, 200), compiled(x))
