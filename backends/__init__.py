@@ -15,6 +15,8 @@ from .target import Kernel, PlaneLayout, Target, legalize
 #: target name -> "module:attribute" of its :class:`Target`.
 TARGETS: dict[str, str] = {
     "c": "gatecc.backends.c:TARGET",
+    "aiger": "gatecc.backends.aiger:TARGET",
+    "aag": "gatecc.backends.aiger:TARGET_ASCII",
 }
 
 

@@ -86,8 +86,11 @@ class Target:
     suffix: str
     runnable: bool = True
 
-    def emit(self, graph: Graph, **options) -> str:
-        """Source text for the legal ``graph``, deterministic for equal inputs."""
+    def emit(self, graph: Graph, **options) -> str | bytes:
+        """Source text (or bytes, for binary formats) for the legal ``graph``.
+
+        Deterministic: equal graphs and options give identical output.
+        """
         raise NotImplementedError
 
     def load(self, graph: Graph, source: str, **options) -> Kernel:

@@ -35,10 +35,17 @@ def _load_ir(path: Path):
         raise ModelError(f"{path}: {exc}") from None
 
 
+def _load_aiger(path: Path):
+    from .importers.aiger import read_aiger
+
+    return read_aiger(path)
+
+
 #: format name -> (file extensions, loader, description)
 LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "npz": ((".npz",), _load_npz, "gatecc model format v1"),
     "ir": ((".gir",), _load_ir, "gatecc IR text"),
+    "aiger": ((".aig", ".aag"), _load_aiger, "AIGER and-inverter graph (binary or ASCII)"),
 }
 
 

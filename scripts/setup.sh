@@ -16,7 +16,7 @@ want_test=0
 # Debian packages: a C compiler for the C target; the test extras need more.
 apt_packages=(gcc libc6-dev)
 if (( want_test )); then
-  apt_packages+=()
+  apt_packages+=(berkeley-abc)
 fi
 
 missing=()

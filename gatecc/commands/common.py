@@ -44,7 +44,7 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     """MODEL and --from."""
     from ..load import format_names
 
-    p.add_argument("model", metavar="MODEL", help="model file (.npz model format v1, or .gir IR text)")
+    p.add_argument("model", metavar="MODEL", help="model file: .npz (model format v1), .gir (IR text), .aig/.aag (AIGER)")
     p.add_argument("--from", dest="fmt", metavar="FORMAT", choices=format_names(),
                    help=f"read MODEL as this format instead of guessing from its extension ({', '.join(format_names())})")
 

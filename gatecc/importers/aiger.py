@@ -1,0 +1,161 @@
+"""Read AIGER and-inverter graphs (binary ``.aig`` and ASCII ``.aag``) into the gate IR.
+
+Combinational AIGs only (no latches, no bad-state or constraint sections).
+Each AND with inverted fanins becomes one gate whose id absorbs the
+inversions (``~a & b`` is gate 4), an inverted output becomes a NOT, and
+literals 0 and 1 become constants.  Format reference: "The AIGER And-Inverter
+Graph (AIG) Format", Biere, version 1.9.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import ModelError
+from ..ir import gates as G
+from ..ir.builder import Builder
+from ..ir.graph import Graph
+
+
+class _Reader:
+    """A cursor over the file's bytes with the errors AIGER parsing needs."""
+
+    def __init__(self, data: bytes, name: str):
+        self.data, self.pos, self.name = data, 0, name
+
+    def fail(self, message: str):
+        raise ModelError(f"{self.name}: {message}")
+
+    def line(self, what: str) -> str:
+        end = self.data.find(b"\n", self.pos)
+        if end < 0:
+            if self.pos >= len(self.data):
+                self.fail(f"truncated: expected {what}")
+            end = len(self.data)
+        text = self.data[self.pos:end].decode("ascii", "replace").strip()
+        self.pos = end + 1
+        return text
+
+    def ints(self, what: str, count: int) -> list[int]:
+        parts = self.line(what).split()
+        if len(parts) != count or not all(p.isdigit() for p in parts):
+            self.fail(f"expected {what} ({count} unsigned integer{'s' * (count > 1)})")
+        return [int(p) for p in parts]
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            if self.pos >= len(self.data):
+                self.fail("truncated: the binary AND section ends early")
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+            shift += 7
+
+
+def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
+    """Parse AIGER bytes (binary or ASCII, chosen by the header) into a :class:`Graph`."""
+    r = _Reader(data, name)
+    header = r.line("the header 'aig M I L O A' or 'aag M I L O A'").split()
+    if not header or header[0] not in ("aig", "aag"):
+        r.fail("not an AIGER file (the header must start with 'aig' or 'aag')")
+    if len(header) < 6 or not all(h.isdigit() for h in header[1:]):
+        r.fail("malformed header: expected 'aig M I L O A' with unsigned integers")
+    binary = header[0] == "aig"
+    m, n_in, n_latch, n_out, n_and = (int(h) for h in header[1:6])
+    extra = [int(h) for h in header[6:]]
+    if n_latch:
+        r.fail(f"has {n_latch} latches; gatecc compiles combinational circuits only")
+    if any(extra):
+        r.fail("has bad-state, constraint, justice or fairness sections; only combinational outputs are supported")
+    if m < n_in + n_and:
+        r.fail(f"header says M={m} but I + A = {n_in + n_and}")
+
+    if binary:
+        inputs = list(range(2, 2 * n_in + 1, 2))
+    else:
+        inputs = [r.ints(f"input {k}", 1)[0] for k in range(n_in)]
+    outputs = [r.ints(f"output {k}", 1)[0] for k in range(n_out)]
+    ands = []
+    for k in range(n_and):
+        if binary:
+            lhs = 2 * (n_in + k + 1)
+            rhs0 = lhs - r.varint()
+            rhs1 = rhs0 - r.varint()
+            if rhs0 < 0 or rhs1 < 0:
+                r.fail(f"AND {k}: delta encoding gives a negative literal")
+        else:
+            lhs, rhs0, rhs1 = r.ints(f"AND gate {k}", 3)
+        ands.append((lhs, rhs0, rhs1))
+
+    bld = Builder(n_in, fold=False, copyprop=False, cse=False)
+    node_of_var: dict[int, int] = {}
+    for k, lit in enumerate(inputs):
+        if lit < 2 or lit & 1 or lit // 2 > m or lit // 2 in node_of_var:
+            r.fail(f"input {k}: literal {lit} is not a fresh, positive variable")
+        node_of_var[lit // 2] = k
+    const0 = None
+
+    def node(lit: int, where: str) -> tuple[int, int]:
+        nonlocal const0
+        var = lit >> 1
+        if var == 0:
+            if const0 is None:
+                const0 = bld.const(0)
+            return const0, lit & 1
+        if var not in node_of_var:
+            r.fail(f"{where}: literal {lit} is used before it is defined (or never defined)")
+        return node_of_var[var], lit & 1
+
+    defs: dict[int, tuple[int, int, int]] = {}
+    for k, (lhs, rhs0, rhs1) in enumerate(ands):
+        if lhs < 2 or lhs & 1 or lhs // 2 > m or lhs // 2 in node_of_var or lhs // 2 in defs:
+            r.fail(f"AND {k}: left-hand side {lhs} is not a fresh, positive variable")
+        defs[lhs // 2] = (rhs0, rhs1, k)
+
+    def define(var: int) -> None:
+        # ASCII AIGER may list ANDs in any order: resolve fanins first, depth-first.
+        stack, visiting = [var], set()
+        while stack:
+            v = stack[-1]
+            if v in node_of_var:
+                stack.pop()
+                continue
+            rhs0, rhs1, k = defs[v]
+            pending = [w for w in (rhs0 >> 1, rhs1 >> 1) if w and w not in node_of_var and w in defs]
+            if pending:
+                if v in visiting:
+                    r.fail(f"AND {k}: combinational cycle through literal {2 * v}")
+                visiting.add(v)
+                stack.extend(pending)
+                continue
+            (x, nx), (y, ny) = node(rhs0, f"AND {k}"), node(rhs1, f"AND {k}")
+            g = G.AND
+            if nx:
+                g = G.negate_a(g)
+            if ny:
+                g = G.negate_b(g)
+            node_of_var[v] = bld.gate(g, x, y)
+            stack.pop()
+
+    for var in defs:
+        define(var)
+    for k, lit in enumerate(outputs):
+        n, neg = node(lit, f"output {k}")
+        bld.output(bld.not_(n) if neg else n)
+    return bld.finish()
+
+
+def read_aiger(path: str | os.PathLike) -> Graph:
+    """Read a ``.aig`` or ``.aag`` file; :class:`ModelError` names any problem."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return parse_aiger(data, str(path))
