@@ -166,11 +166,11 @@ class LogicNet:
         write_npz(path, self.to_arrays(), compressed=compressed)
 
 
-def write_npz(path, arrays: dict[str, np.ndarray], compressed: bool = True) -> None:
-    """Write ``arrays`` as an ``.npz`` with fixed timestamps, so output is reproducible."""
+def npz_bytes(arrays: dict[str, np.ndarray], compressed: bool = True) -> bytes:
+    """The ``.npz`` bytes of ``arrays``, with fixed timestamps so output is reproducible."""
     method = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
-    tmp = Path(f"{path}.tmp-{os.getpid()}")
-    with zipfile.ZipFile(tmp, "w", compression=method) as zf:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=method) as zf:
         for key, value in arrays.items():
             buf = io.BytesIO()
             np.lib.format.write_array(buf, np.asarray(value), allow_pickle=False)
@@ -178,6 +178,13 @@ def write_npz(path, arrays: dict[str, np.ndarray], compressed: bool = True) -> N
             info.compress_type = method
             info.external_attr = 0o644 << 16
             zf.writestr(info, buf.getvalue())
+    return out.getvalue()
+
+
+def write_npz(path, arrays: dict[str, np.ndarray], compressed: bool = True) -> None:
+    """Write ``arrays`` as an ``.npz`` atomically (see :func:`npz_bytes`)."""
+    tmp = Path(f"{path}.tmp-{os.getpid()}")
+    tmp.write_bytes(npz_bytes(arrays, compressed))
     os.replace(tmp, path)
 
 

@@ -8,4 +8,6 @@ COMMANDS = (
     "lower",
     "stats",
     "run",
+    "train",
+    "life",
 )

@@ -1,0 +1,74 @@
+"""``gatecc train``: train a logic-gate network in JAX and save it (model format v1)."""
+
+from __future__ import annotations
+
+import re
+
+from .common import CommandError, formatter
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """'128x17,64,32' -> (128,)*17 + (64, 32)."""
+    widths: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d+)(?:x(\d+))?", part)
+        if not m or int(m.group(1)) < 1 or (m.group(2) is not None and int(m.group(2)) < 1):
+            raise CommandError(f"--layers: {part!r} is not WIDTH or WIDTHxCOUNT (e.g. 128x17,64,32)")
+        widths += [int(m.group(1))] * int(m.group(2) or 1)
+    return tuple(widths)
+
+
+def register(sub) -> None:
+    """Add the ``train`` subcommand."""
+    from ..train.tasks import TASKS
+    from ..train.wiring import WIRINGS
+
+    tasks = "\n".join(f"  {t.name:<8} {t.description}" for t in TASKS.values())
+    p = sub.add_parser("train", help="train a logic-gate network (JAX) and save it", formatter_class=formatter,
+                       description="Train the soft model of a logic-gate network with optax AdamW and save it in\n"
+                                   "model format v1.  The progress bar shows the soft loss and the hard (argmax)\n"
+                                   "loss; tasks that must be exact stop as soon as the hard net is.\n\n"
+                                   f"tasks:\n{tasks}\n\n"
+                                   "example: gatecc train life --seed 1 -o life.npz")
+    p.add_argument("task", choices=sorted(TASKS), metavar="TASK", help=f"what to learn: {', '.join(sorted(TASKS))}")
+    p.add_argument("-o", "--output", metavar="OUT", help="model file to write (default TASK.npz)")
+    p.add_argument("--seed", type=int, default=0, help="seed for wiring, initialisation and batches (default 0)")
+    p.add_argument("--epochs", type=int, help="maximum epochs (default: the task's)")
+    p.add_argument("--layers", type=parse_layers, metavar="SPEC", help="widths, e.g. 128x17,64,32,16,8,4,2,1 (default: the task's)")
+    p.add_argument("--wiring", choices=WIRINGS, default="unique", help="how neurons are connected (default unique)")
+    p.add_argument("--lr", type=float, help="AdamW learning rate (default: the task's)")
+    p.add_argument("--entropy", type=float, help="weight of the gate-entropy penalty (default: the task's)")
+    p.add_argument("--init-noise", type=float, help="std of noise on the pass-through init logits (default: the task's)")
+    p.add_argument("--batch-size", type=int, help="minibatch size (default: the task's; full batch for life)")
+    p.add_argument("--eval-every", type=int, default=10, help="epochs between hard-model evaluations (default 10)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Train, save, and print a summary line."""
+    from ..train.tasks import TASKS
+    from ..train.trainer import TrainConfig, train
+    from .common import write_output
+
+    task = TASKS[args.task]
+    for name in ("epochs", "batch_size", "eval_every"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CommandError(f"--{name.replace('_', '-')} must be >= 1")
+    config = TrainConfig.for_task(
+        task, seed=args.seed, epochs=args.epochs, layers=args.layers, wiring=args.wiring, lr=args.lr,
+        entropy=args.entropy, init_noise=args.init_noise, batch_size=args.batch_size, eval_every=args.eval_every,
+    )
+    result = train(task, config, progress=not args.quiet)
+    out = args.output or f"{task.name}.npz"
+    from ..model import npz_bytes
+
+    write_output(out, npz_bytes(result.net.to_arrays()))
+    summary = f"{task.name}: {result.epochs} epochs in {result.seconds:.1f} s, hard train loss {result.hard_train:.4g}"
+    if task.exact:
+        summary += ", exact" if result.exact else ", NOT exact"
+    if result.test_accuracy is not None:
+        summary += f", hard test accuracy {result.test_accuracy:.2%}"
+    print(f"{summary}; saved {out}")
+    return 0 if (result.exact or not task.exact) else 1
