@@ -7,8 +7,8 @@ the graph into chunks of at most ``max_nodes`` gates, each its own entry
 point dispatched in order, keeps every compile small and the total linear.
 
 A value computed in one chunk and read by a later one travels through a
-*slot* of an intermediate buffer.  A slot is reused once its value's last
-reader has run, so the buffer holds the widest cut of the graph rather than
+*slot* of an intermediate buffer.  A slot is reused as soon as its value's
+last reader has loaded it, so the buffer holds the widest cut of the graph rather than
 every value that ever crosses a boundary.
 """
 
@@ -104,8 +104,11 @@ def plan_chunks(graph: Graph, max_nodes: int) -> ChunkPlan:
         outputs[c].append((plane, node))
         read(node, c)
 
-    # Linear scan over chunks: free the slots of values whose last reader ran
-    # before this chunk, then give this chunk's spilled values the lowest free slots.
+    # Linear scan over chunks: free the slots of values whose last reader is
+    # this chunk, then give this chunk's spilled values the lowest free slots.
+    # Reusing a slot that this very chunk reads is safe because a chunk loads
+    # everything before it stores anything, and each invocation touches only
+    # its own word of every slot.
     slot: dict[int, int] = {}
     free: list[int] = []
     n_slots = 0
@@ -114,7 +117,7 @@ def plan_chunks(graph: Graph, max_nodes: int) -> ChunkPlan:
         dies_after.setdefault(c, []).append(node)
     chunks = []
     for c, group in enumerate(groups):
-        for node in dies_after.get(c - 1, ()):
+        for node in dies_after.get(c, ()):
             heapq.heappush(free, slot[node])
         spills = []
         for node in group:

@@ -215,7 +215,7 @@ class WgslKernel(Kernel):
         def storage(planes: int, extra):
             return device.create_buffer(size=4 * max(planes, 1) * span, usage=usage.STORAGE | extra)
 
-        self._params = device.create_buffer(size=16, usage=usage.UNIFORM | usage.COPY_DST)
+        self._params = device.create_buffer(size=16, usage=usage.UNIFORM | usage.COPY_DST | usage.COPY_SRC)
         self._in = storage(self.n_inputs, usage.COPY_DST)
         self._out = storage(self.n_planes, usage.COPY_SRC)
         buffers = {BINDING_PARAMS: self._params, BINDING_IN: self._in, BINDING_OUT: self._out}
@@ -270,8 +270,9 @@ class WgslKernel(Kernel):
 
         Inputs are random and already on the device; the rounds go in one
         command buffer and the clock stops when the queue reports them done,
-        so uploads and read-backs are excluded (submission overhead is not;
-        amortise it with enough rounds).
+        so uploads and read-backs of the planes are excluded (the fixed cost
+        of one submission and a 16-byte read-back is not: amortise it with
+        enough rounds, or take the slope between two round counts).
         """
         if not 1 <= words32 <= self.max_span:
             raise ValueError(f"words32 must be in 1..{self.max_span}")
@@ -284,14 +285,19 @@ class WgslKernel(Kernel):
             if self.n_inputs:
                 rng = np.random.default_rng(0)
                 queue.write_buffer(self._in, 0, rng.integers(0, 2**32, (self.n_inputs, words32), dtype="<u4"))
-            queue.on_submitted_work_done_sync()
+            self._wait()
             encoder = self.gpu.device.create_command_encoder()
             self._encode(encoder, words32, rounds)
             commands = encoder.finish()
             start = time.perf_counter()
             queue.submit([commands])
-            queue.on_submitted_work_done_sync()
+            self._wait()
             return time.perf_counter() - start
+
+    def _wait(self) -> None:
+        # Reading a buffer back waits for all work submitted before it (wgpu-py
+        # 0.32's on_submitted_work_done_sync fails against its own wgpu-native).
+        self.gpu.device.queue.read_buffer(self._params, 0, 16)
 
 
 def _wgsl_message(exc: BaseException) -> str:

@@ -137,6 +137,8 @@ def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
             "        return;",
             "    }",
         ]
+        # All loads come before any store: plan_chunks may hand a slot this
+        # chunk reads to a value this chunk spills.
         lines += [f"    let v{i} = in_planes[{_plane_index(i)}];" for i in chunk.inputs]
         lines += [f"    let v{node} = mid_planes[{_plane_index(s)}];" for node, s in chunk.loads]
         lines += _body(graph, chunk.nodes, "    ")
