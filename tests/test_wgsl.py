@@ -233,16 +233,22 @@ def test_a_big_graph_is_split_and_exact():
     assert_matches_soft(net, compiled, x)
 
 
+def load_kernel(net, level=2, **options):
+    """The wgsl kernel of ``net`` (public API: lower, then the target's load) and its graph."""
+    lowered = lower_to_source(net, "wgsl", level, **options)
+    return get_target("wgsl").load(lowered.graph, lowered.source, **options), lowered.graph
+
+
 @needs_gpu
 def test_batches_bigger_than_one_binding_run_in_spans():
     from gatecc.model import net_from_arrays
     from foreign import random_arrays
 
-    net = net_from_arrays(random_arrays(12, n_inputs=10, widths=(20, 6), k=3))
-    compiled = gatecc.compile(net, target="wgsl", chunk_gates=10)
-    compiled._kernel.max_span = 6          # as if a binding held only 6 words per plane
-    x = np.random.default_rng(3).integers(0, 2, (1000, 10)).astype(bool)
-    assert_matches_soft(net, compiled, x)
+    kernel, graph = load_kernel(net_from_arrays(random_arrays(12, n_inputs=10, widths=(20, 6), k=3)), chunk_gates=10)
+    kernel.max_span = 6          # as if a binding held only 6 u32 words per plane
+    x = np.random.default_rng(3).integers(0, 2, (1000, 10)).astype(np.uint8)
+    got = decode(graph, kernel.run(pack_bits(x)), len(x))
+    np.testing.assert_array_equal(got, evaluate_samples(graph, x))
 
 
 HARNESS = """{function}
@@ -320,10 +326,10 @@ def test_time_dispatches_measures_resident_runs(gpu):
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
-    compiled = gatecc.compile(net_from_arrays(random_arrays(4, widths=(16, 4))), target="wgsl")
-    assert compiled._kernel.time_dispatches(256, 3) > 0
+    kernel, _ = load_kernel(net_from_arrays(random_arrays(4, widths=(16, 4))))
+    assert kernel.time_dispatches(256, 3) > 0
     with pytest.raises(ValueError):
-        compiled._kernel.time_dispatches(0, 1)
+        kernel.time_dispatches(0, 1)
 
 
 @needs_gpu
