@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from numbers import Integral
 
 from .. import __version__
 from ..errors import TargetError
@@ -59,6 +60,12 @@ BINDING_PARAMS, BINDING_IN, BINDING_OUT, BINDING_MID = 0, 1, 2, 3
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
+#: WGSL keywords (cannot name a function); names starting with "__" and "_" alone are reserved too.
+_KEYWORDS = frozenset(
+    "alias break case const const_assert continue continuing default diagnostic discard else enable "
+    "false fn for if let loop override requires return struct switch true var while".split()
+)
+
 
 def _ref(graph: Graph, node: int) -> str:
     """How a node's value is spelled where it is read: a variable, or a literal."""
@@ -91,9 +98,9 @@ def _header(graph: Graph, what: str) -> list[str]:
 
 def check_chunk_gates(chunk_gates) -> int:
     """``chunk_gates`` as a positive int, else :class:`TargetError`."""
-    if isinstance(chunk_gates, bool) or not isinstance(chunk_gates, int) or chunk_gates < 1:
+    if isinstance(chunk_gates, bool) or not isinstance(chunk_gates, Integral) or chunk_gates < 1:
         raise TargetError(f"chunk_gates must be a positive integer, not {chunk_gates!r}")
-    return chunk_gates
+    return int(chunk_gates)
 
 
 def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
@@ -174,7 +181,7 @@ def emit_wgsl_function(graph: Graph, name: str = "gatecc_circuit") -> str:
     no inputs gives ``fn NAME() -> ...``.  The function is not split: a
     driver inlines functions anyway, so a big circuit compiles as one block.
     """
-    if not _IDENTIFIER.match(name) or name.startswith("__"):
+    if not _IDENTIFIER.match(name) or name.startswith("__") or name == "_" or name in _KEYWORDS:
         raise TargetError(f"{name!r} is not a usable WGSL identifier")
     layout = PlaneLayout.of(graph)
     n_in, n_out = graph.n_inputs, len(layout.planes)

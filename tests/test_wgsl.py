@@ -138,7 +138,7 @@ def test_function_text_of_a_known_circuit():
             "    return array<u32, 3>(v4, v5, v1);\n}\n") in text
 
 
-@pytest.mark.parametrize("name", ["", "2fast", "has space", "__reserved", "semi;colon"])
+@pytest.mark.parametrize("name", ["", "2fast", "has space", "__reserved", "semi;colon", "_", "fn", "let"])
 def test_function_rejects_bad_names(name):
     graph = parse_graph("gatecc-ir 1\ninputs 1\n%1 = not %0\noutputs %1\n")
     with pytest.raises(gatecc.TargetError, match="WGSL identifier"):
