@@ -373,6 +373,26 @@ def test_no_adapter_is_a_clear_target_error(monkeypatch, forget_gpu, failure):
         gatecc.compile(graph, target="wgsl")
 
 
+def test_the_adapter_lookup_is_memoised(monkeypatch, forget_gpu):
+    wgpu = pytest.importorskip("wgpu", reason="the wgpu package is not installed")
+    calls = []
+
+    def request_adapter_sync(**kwargs):
+        calls.append(kwargs)
+        return None
+
+    monkeypatch.delenv("GATECC_WGPU_ADAPTER", raising=False)
+    monkeypatch.setattr(wgpu.gpu, "request_adapter_sync", request_adapter_sync)
+    target = get_target("wgsl")
+    first, second = target.available(), target.available()
+    assert first == second and len(calls) == 1
+    from gatecc.backends.wgpu_runtime import forget_gpu as forget
+
+    forget()
+    target.available()
+    assert len(calls) == 2
+
+
 def test_cli_run_without_a_matching_adapter_exits_2(tmp_path, cli, monkeypatch):
     pytest.importorskip("wgpu", reason="the wgpu package is not installed")
     (tmp_path / "c.gir").write_text("gatecc-ir 1\ninputs 2\n%2 = xor %0, %1\noutputs %2\n")
