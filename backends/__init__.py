@@ -17,6 +17,8 @@ TARGETS: dict[str, str] = {
     "c": "gatecc.backends.c:TARGET",
     "aiger": "gatecc.backends.aiger:TARGET",
     "aag": "gatecc.backends.aiger:TARGET_ASCII",
+    "wgsl": "gatecc.backends.wgsl:TARGET",
+    "wgsl-fn": "gatecc.backends.wgsl:FUNCTION_TARGET",
 }
 
 
