@@ -17,6 +17,10 @@ TARGETS: dict[str, str] = {
     "c": "gatecc.backends.c:TARGET",
     "aiger": "gatecc.backends.aiger:TARGET",
     "aag": "gatecc.backends.aiger:TARGET_ASCII",
+    "blif": "gatecc.backends.blif:TARGET",
+    "verilog": "gatecc.backends.verilog:TARGET",
+    "dot": "gatecc.backends.dot:TARGET",
+    "graphml": "gatecc.backends.graphml:TARGET",
 }
 
 
