@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..ir import gates as G
 from ..ir.graph import Graph, Op
-from .export import ExportTarget, head_note, input_name, node_name
+from .export import ExportTarget, head_note, input_name, node_names
 
 
 def _escape(text: str) -> str:
@@ -36,7 +36,7 @@ def emit_dot(graph: Graph, groupsum=None) -> str:
         f"{input_name(i)} [shape=box];" for i in range(graph.n_inputs)) + " }")
     ops, args = graph.op.tolist(), graph.arg.tolist()
     fa, fb = graph.a.tolist(), graph.b.tolist()
-    edges = []
+    edges, names = [], node_names(graph)
     for node in range(graph.n_inputs, graph.n_nodes):
         op, name = ops[node], f"n{node}"
         if op == Op.GATE:
@@ -44,20 +44,20 @@ def emit_dot(graph: Graph, groupsum=None) -> str:
             lines.append(f"  {name} [label={_quote(G.GATE_NAMES[g])}];")
             ports = ("", "") if G.is_symmetric(g) else ("a", "b")
             for src, port in ((fa[node], ports[0]), (fb[node], ports[1])):
-                edges.append((node_name(graph, src), name, port))
+                edges.append((names[src], name, port))
         elif op == Op.NOT:
             lines.append(f"  {name} [label=\"not\"];")
-            edges.append((node_name(graph, fa[node]), name, ""))
+            edges.append((names[fa[node]], name, ""))
         elif op == Op.CONST:
             lines.append(f"  {name} [label=\"{args[node]}\", shape=plaintext];")
         elif op in (Op.POPCOUNT, Op.UINT):
             kind = "popcount" if op == Op.POPCOUNT else "uint"
             lines.append(f"  {name} [label=\"{kind}\", shape=hexagon];")
             for bit, src in enumerate(graph.operands[node]):
-                edges.append((node_name(graph, src), name, str(1 << bit) if op == Op.UINT else ""))
+                edges.append((names[src], name, str(1 << bit) if op == Op.UINT else ""))
     lines.append("  { rank=sink; " + " ".join(f"y{k} [shape=box];" for k in range(graph.n_outputs)) + " }")
     for k, node in enumerate(graph.outputs):
-        edges.append((node_name(graph, node), f"y{k}", ""))
+        edges.append((names[node], f"y{k}", ""))
     for src, dst, port in edges:
         lines.append(f"  {src} -> {dst}" + (f" [label={_quote(port)}];" if port else ";"))
     lines += ["}", ""]

@@ -25,9 +25,9 @@ def input_name(i: int) -> str:
     return f"x{i}"
 
 
-def node_name(graph: Graph, node: int) -> str:
-    """The name of a node: ``x{i}`` for inputs, else ``n{node}``."""
-    return input_name(int(graph.arg[node])) if graph.op[node] == Op.INPUT else f"n{node}"
+def node_names(graph: Graph) -> list[str]:
+    """The name of every node: ``x{i}`` for inputs, else ``n{node}``."""
+    return [input_name(i) for i in range(graph.n_inputs)] + [f"n{v}" for v in range(graph.n_inputs, graph.n_nodes)]
 
 
 def output_bit_names(graph: Graph) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..ir import gates as G
 from ..ir.graph import Graph, Op
-from .export import ExportTarget, input_name, node_name
+from .export import ExportTarget, input_name, node_names
 
 _KINDS = {Op.CONST: "const", Op.GATE: "gate", Op.NOT: "not", Op.POPCOUNT: "popcount", Op.UINT: "uint"}
 
@@ -35,22 +35,23 @@ def to_networkx(graph: Graph, groupsum=None):
         g.add_node(input_name(i), kind="input", op="input", gate_id=-1, index=i)
     ops, args = graph.op.tolist(), graph.arg.tolist()
     fa, fb = graph.a.tolist(), graph.b.tolist()
+    names = node_names(graph)
     for node in range(graph.n_inputs, graph.n_nodes):
         op, name = Op(ops[node]), f"n{node}"
         kind = _KINDS[op]
         g.add_node(name, kind=kind, op=G.GATE_NAMES[args[node]] if op == Op.GATE else kind,
                    gate_id=args[node] if op == Op.GATE else -1, index=args[node] if op == Op.CONST else -1)
         if op == Op.GATE:
-            g.add_edge(node_name(graph, fa[node]), name, port="a")
-            g.add_edge(node_name(graph, fb[node]), name, port="b")
+            g.add_edge(names[fa[node]], name, port="a")
+            g.add_edge(names[fb[node]], name, port="b")
         elif op == Op.NOT:
-            g.add_edge(node_name(graph, fa[node]), name, port="")
+            g.add_edge(names[fa[node]], name, port="")
         elif op in (Op.POPCOUNT, Op.UINT):
             for bit, src in enumerate(graph.operands[node]):
-                g.add_edge(node_name(graph, src), name, port=str(bit) if op == Op.UINT else "")
+                g.add_edge(names[src], name, port=str(bit) if op == Op.UINT else "")
     for k, node in enumerate(graph.outputs):
         g.add_node(f"y{k}", kind="output", op="output", gate_id=-1, index=k)
-        g.add_edge(node_name(graph, node), f"y{k}", port="")
+        g.add_edge(names[node], f"y{k}", port="")
     return g
 
 

@@ -16,7 +16,14 @@ from .errors import ModelError
 def _load_npz(path: Path):
     from .model import load_npz
 
-    return load_npz(path)
+    try:
+        return load_npz(path)
+    except ModelError as exc:
+        if not str(exc).endswith("missing key 'format'"):
+            raise
+        # An .npz of someone else's arrays: say how to read the other kinds gatecc knows.
+        raise ModelError(f"{exc}: not gatecc model format v1; for a JAX params/wires pytree use --from jax, "
+                         "for a difflogic or torchlogix state_dict --from difflogic or --from torchlogix") from None
 
 
 def _load_ir(path: Path):

@@ -55,7 +55,7 @@ def from_module(model) -> LogicNet:
                 raise ModelError(f"{m.where()}: has no '{missing}'")
             in_dim = m.get("in_dim")
             layers.append(PeerLayer(
-                f"{m.path}", as_array(weights, f"{m.path}.weights"), *index_pair(indices, f"{m.path}.indices"),
+                f"LogicLayer '{m.path}'", as_array(weights, f"{m.path}.weights"), *index_pair(indices, f"{m.path}.indices"),
                 in_dim=None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")),
             ))
         elif kind == "groupsum":
@@ -79,7 +79,7 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
                 raise _MissingWiring(ikey)
             raise ModelError(f"{wiring_name}: missing key {ikey!r} (the wiring of LogicLayer '{prefix[:-1]}')")
         in_dim = int(scalar(flat[dkey], dkey, "iu")) if dkey in flat else None
-        layers.append(PeerLayer(prefix[:-1] or "<root>", as_array(flat[key], key),
+        layers.append(PeerLayer(f"LogicLayer '{prefix[:-1]}'", as_array(flat[key], key),
                                 *index_pair(flat[ikey], ikey), in_dim=in_dim))
         used.update(k for k in (key, ikey, dkey) if k in flat)
     if not layers:

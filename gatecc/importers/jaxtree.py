@@ -93,7 +93,7 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
             a, b = index_pair((entry[0][1], entry[1][1]), f"wires[{i}]")
         else:
             raise ModelError(f"wires[{i}] must hold two index vectors [indices_a, indices_b]")
-        layers.append(PeerLayer(key, np.asarray(logits), a, b))
+        layers.append(PeerLayer(f"layer {i} ({key})", np.asarray(logits), a, b))
     if len(wires) != count:
         extra_layers = sorted(set(wires) - set(params))
         raise ModelError(f"wires has a layer params lacks: {'/'.join(extra_layers[0]) if extra_layers else '?'}")

@@ -198,7 +198,8 @@ def detect_peer(data) -> str | None:
     if not isinstance(data, Mapping):
         return None
     keys = [str(k) for k in data]
-    torchlogix = any(k == "weight" or k.endswith((".weight", "connections.indices")) for k in keys)
+    torchlogix = any(k == "weight" or k.endswith((".weight", "connections.indices")) or ".tree_weights." in k
+                     for k in keys)
     difflogic = any((k == "weights" or k.endswith(".weights")) and not k.endswith("connections.weights")
                     for k in keys)
     if torchlogix != difflogic:

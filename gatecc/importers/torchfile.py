@@ -21,6 +21,7 @@ Any other name (``os.system``, a user's own class, ...) stops the load with a
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import pickle
@@ -111,8 +112,11 @@ class _TorchUnpickler(pickle.Unpickler):
 
     # -- what names in the pickle may mean ----------------------------------
     def find_class(self, module: str, name: str):
+        # Protocol-2 pickles (torch's default) spell Python 3 modules the Python 2 way.
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         qualname = f"{module}.{name}"
-        if module in ("__builtin__", "builtins") and name in _BUILTINS:
+        if module == "builtins" and name in _BUILTINS:
             return _BUILTINS[name]
         if module == "collections" and name == "OrderedDict":
             return collections.OrderedDict

@@ -52,7 +52,7 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
     w = as_array(weight, f"{where}.weight")
     idx = as_array(indices, f"{where}.connections.indices")
     if parametrization is not None and parametrization != "raw":
-        raise ModelError(f"{where}: the torchlogix '{parametrization}' parametrization is not supported; "
+        raise ModelError(f"LogicDense '{where}': the torchlogix '{parametrization}' parametrization is not supported; "
                          "gatecc imports the 'raw' parametrization (weight of shape (out, 16))")
     if candidate_weights is None:
         if idx.ndim != 2:
@@ -64,7 +64,7 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
                              "for learnable connections")
         rank = idx.shape[1]
     if rank != 2:
-        raise ModelError(f"{where}: LUT rank {rank} (connections.indices has {rank} rows) is not supported; "
+        raise ModelError(f"LogicDense '{where}': LUT rank {rank} (connections.indices has {rank} rows) is not supported; "
                          "gatecc imports 2-input gates (lut_rank=2)")
     if w.ndim == 2 and w.shape[1] == 4 and parametrization is None:
         raise ModelError(f"{where}.weight: shape {w.shape} is torchlogix's 'warp' (Walsh) or 'light' "
@@ -79,7 +79,7 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
         chosen = np.argmax(cw, axis=0)                      # (2, out): eval mode's choice per input slot
         side, gate = np.indices(chosen.shape)
         idx = idx[chosen, side, gate]
-    return PeerLayer(where, w, idx[0], idx[1], in_dim=in_dim)
+    return PeerLayer(f"LogicDense '{where}'", w, idx[0], idx[1], in_dim=in_dim)
 
 
 def from_module(model) -> LogicNet:
