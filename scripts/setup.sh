@@ -16,7 +16,8 @@ want_test=0
 # Debian packages: a C compiler for the C target; the test extras need more.
 apt_packages=(gcc libc6-dev)
 if (( want_test )); then
-  apt_packages+=(berkeley-abc)
+  # ABC and yosys prove the exports equivalent; Graphviz reads the DOT export.
+  apt_packages+=(berkeley-abc yosys graphviz)
 fi
 
 missing=()
@@ -41,6 +42,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if (( want_test )); then
   .venv/bin/python -m pip install -q ".[test]"
+  # torchlogix is pure Python; its declared extras (torchvision, torch-geometric, ...) would
+  # replace the pinned CPU torch, and the import tests need only its layers.
+  .venv/bin/python -m pip install -q --no-deps "torchlogix==0.2.2"
 else
   .venv/bin/python -m pip install -q .
 fi

@@ -6,10 +6,16 @@ import pytest
 import gatecc
 from conftest import assert_one_line_error
 from gatecc.importers import difflogic as dl_import
-from gatecc.ir import all_inputs
+from gatecc.ir import all_inputs, evaluate_samples
+from gatecc.lower import lower
 from peer_models import counts_from_scores, difflogic, difflogic_model, eval_outputs, torch
 
 X9 = all_inputs(9)
+
+
+def circuit(net):
+    """The imported net's circuit on every input, by the reference evaluator (C is tested against it)."""
+    return evaluate_samples(lower(net), X9)
 
 
 def _wiring(model) -> dict:
@@ -27,7 +33,7 @@ def _wiring(model) -> dict:
 
 def _check(net, model, tau):
     expected = counts_from_scores(eval_outputs(model, X9), tau)
-    np.testing.assert_array_equal(gatecc.compile(net, opt_level=2)(X9), expected)
+    np.testing.assert_array_equal(circuit(net), expected)
     assert net.groupsum.tau == tau
 
 
@@ -73,7 +79,7 @@ def test_no_head_gives_the_last_layer_bits(tmp_path):
     torch.save(model, tmp_path / "m.pt")
     net = gatecc.load(tmp_path / "m.pt")
     assert net.groupsum is None
-    np.testing.assert_array_equal(gatecc.compile(net)(X9), eval_outputs(model, X9).astype(np.uint8))
+    np.testing.assert_array_equal(circuit(net), eval_outputs(model, X9).astype(np.uint8))
 
 
 def test_cli_lower_stats_and_run(tmp_path, cli):
@@ -147,3 +153,19 @@ class Net(torch.nn.Module):
 def test_a_pickle_naming_foreign_code_is_refused(tmp_path, cli):
     torch.save(Net(), tmp_path / "m.pt")
     assert_one_line_error(cli("stats", "m.pt"), "test_difflogic", "does not load")
+
+
+def test_wiring_where_it_does_not_apply(tmp_path, cli):
+    model = difflogic_model(12, tau=2.0)
+    torch.save(model, tmp_path / "m.pt")
+    np.savez(tmp_path / "w.npz", **_wiring(model))
+    assert_one_line_error(cli("stats", "m.pt", "--wiring", "w.npz"), "--wiring applies to a state_dict")
+    (tmp_path / "c.blif").write_text(".model c\n.inputs a\n.outputs y\n.names a y\n0 1\n.end\n")
+    assert_one_line_error(cli("stats", "c.blif", "--wiring", "w.npz"), "'wiring' does not apply to blif files")
+    torch.save(model.state_dict(), tmp_path / "sd.pt")
+    assert_one_line_error(cli("stats", "sd.pt", "--wiring", "nope.npz"), "nope.npz: no such wiring file")
+
+
+def test_help_explains_wiring(cli):
+    res = cli("lower", "--help")
+    assert "--wiring" in res.stdout and "state_dict" in res.stdout
