@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 
 from ..ir import gates as G
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from .target import PlaneLayout, Target
 
 

@@ -97,7 +97,9 @@ class Target:
     def emit(self, graph: Graph, **options) -> str | bytes:
         """Source text (or bytes, for binary formats) for the legal ``graph``.
 
-        Deterministic: equal graphs and options give identical output.
+        Deterministic: equal graphs and options give identical output.  For a
+        net with a GroupSum head the compiler passes ``groupsum`` (k and tau,
+        which the graph does not hold) so that exports can record tau.
         """
         raise NotImplementedError
 

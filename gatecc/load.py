@@ -92,7 +92,7 @@ LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "ir": ((".gir",), _load_ir, "gatecc IR text"),
     "aiger": ((".aig", ".aag"), _load_aiger, "AIGER and-inverter graph (binary or ASCII)"),
     "blif": ((".blif",), _load_blif, "combinational BLIF netlist"),
-    "torch": ((".pt", ".pth"), _load_torch, "torch.save file of a difflogic or torchlogix model (which one is detected)"),
+    "torch": ((".pt", ".pth"), _load_torch, "torch.save file of a difflogic or torchlogix model (detected)"),
     "difflogic": ((), _load_difflogic, "difflogic model or state_dict + wiring (.pt/.pth or .npz)"),
     "torchlogix": ((), _load_torchlogix, "torchlogix model or state_dict (.pt/.pth or .npz)"),
     "jax": ((), _load_jax, "JAX params/wires pytree flattened into an .npz"),

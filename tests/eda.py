@@ -63,7 +63,8 @@ def output_columns(graph):
     cols, aiger_names, verilog_names = [], [], []
     for k, (node, value) in enumerate(zip(graph.outputs, evaluate(graph, pack_bits(x)))):
         if graph.is_count(node):
-            width = max(1, len(graph.operands[node]).bit_length()) if graph.op[node] == Op.POPCOUNT else len(graph.operands[node])
+            n = len(graph.operands[node])
+            width = max(1, n.bit_length()) if graph.op[node] == Op.POPCOUNT else n
             for bit in range(width):
                 cols.append((value[: len(x)] >> bit) & 1)
                 aiger_names.append(f"y{k}_{bit}")

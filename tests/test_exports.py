@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eda import (
-    DOT, YOSYS, abc, assert_equivalent, needs_abc, needs_dot, needs_yosys, output_columns, reference_verilog,
+    DOT, YOSYS, abc, needs_abc, needs_dot, needs_yosys, output_columns, reference_verilog,
     truth_table_blif, verilog_to_blif,
 )
 from gatecc.compiler import lower_to_source

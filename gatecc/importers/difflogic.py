@@ -55,7 +55,8 @@ def from_module(model) -> LogicNet:
                 raise ModelError(f"{m.where()}: has no '{missing}'")
             in_dim = m.get("in_dim")
             layers.append(PeerLayer(
-                f"LogicLayer '{m.path}'", as_array(weights, f"{m.path}.weights"), *index_pair(indices, f"{m.path}.indices"),
+                f"LogicLayer '{m.path}'", as_array(weights, f"{m.path}.weights"),
+                *index_pair(indices, f"{m.path}.indices"),
                 in_dim=None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")),
             ))
         elif kind == "groupsum":

@@ -272,25 +272,26 @@ def head_from_flat(flat: Mapping, used: set, where: str) -> tuple[GroupSum | Non
 
     Returns the head (None without a ``k``) and its key prefix (``"3."``).
     """
-    ks = [k for k in flat if k == "k" or k.endswith(".k")]
-    taus = [k for k in flat if k == "tau" or k.endswith(".tau")]
-    if len(ks) > 1:
-        raise ModelError(f"{where}: several GroupSum heads ({', '.join(sorted(ks))}); expected one")
-    if not ks:
-        if taus:
-            raise ModelError(f"{where}: {taus[0]!r} is given without the GroupSum's k")
+    k_keys = [key for key in flat if key == "k" or key.endswith(".k")]
+    tau_keys = [key for key in flat if key == "tau" or key.endswith(".tau")]
+    if len(k_keys) > 1:
+        raise ModelError(f"{where}: several GroupSum heads ({', '.join(sorted(k_keys))}); expected one")
+    if not k_keys:
+        if tau_keys:
+            raise ModelError(f"{where}: {tau_keys[0]!r} is given without the GroupSum's k")
         return None, ""
-    prefix = ks[0][:-1]
+    k_key = k_keys[0]
+    prefix = k_key[:-1]
     tau_key = f"{prefix}tau"
-    stray = [t for t in taus if t != tau_key]
+    stray = [key for key in tau_keys if key != tau_key]
     if stray:
-        raise ModelError(f"{where}: {stray[0]!r} does not belong to the GroupSum {ks[0]!r}")
-    k = scalar(flat[ks[0]], ks[0], "iu")
+        raise ModelError(f"{where}: {stray[0]!r} does not belong to the GroupSum {k_key!r}")
+    k = int(scalar(flat[k_key], k_key, "iu"))
     tau = float(scalar(flat[tau_key], tau_key)) if tau_key in flat else 1.0
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"{tau_key}: GroupSum tau must be a finite positive number, not {tau}")
-    used.update(k for k in (ks[0], tau_key) if k in flat)
-    return GroupSum(int(k), tau), prefix
+    used.update(key for key in (k_key, tau_key) if key in flat)
+    return GroupSum(k, tau), prefix
 
 
 def missing_wiring_message(path: Path, peer: str) -> str:

@@ -41,7 +41,8 @@ FLATTEN = "torch.nn.modules.flatten.Flatten"
 PARAMETRIZATIONS = {"RawLUTParametrization": "raw", "WarpLUTParametrization": "warp",
                     "WalshLUTParametrization": "walsh", "LightLUTParametrization": "light"}
 #: key fragments of torchlogix layers gatecc does not import -> what they are.
-UNSUPPORTED_KEYS = {"tree_weights": "convolutional logic layers (LogicConv)", "_indices_L": "convolutional logic layers (LogicConv)",
+UNSUPPORTED_KEYS = {"tree_weights": "convolutional logic layers (LogicConv)",
+                    "_indices_L": "convolutional logic layers (LogicConv)",
                     "thresholds": "binarization layers"}
 #: state_dict entries of a LogicDense layer that gatecc reads or knowingly ignores.
 DERIVED_KEYS = ("_export_lut_ids", "connections._export_indices")
@@ -52,8 +53,8 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
     w = as_array(weight, f"{where}.weight")
     idx = as_array(indices, f"{where}.connections.indices")
     if parametrization is not None and parametrization != "raw":
-        raise ModelError(f"LogicDense '{where}': the torchlogix '{parametrization}' parametrization is not supported; "
-                         "gatecc imports the 'raw' parametrization (weight of shape (out, 16))")
+        raise ModelError(f"LogicDense '{where}': the torchlogix '{parametrization}' parametrization is not "
+                         "supported; gatecc imports the 'raw' parametrization (weight of shape (out, 16))")
     if candidate_weights is None:
         if idx.ndim != 2:
             raise ModelError(f"{where}.connections.indices: shape {idx.shape}, expected (2, out)")
@@ -64,8 +65,8 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
                              "for learnable connections")
         rank = idx.shape[1]
     if rank != 2:
-        raise ModelError(f"LogicDense '{where}': LUT rank {rank} (connections.indices has {rank} rows) is not supported; "
-                         "gatecc imports 2-input gates (lut_rank=2)")
+        raise ModelError(f"LogicDense '{where}': LUT rank {rank} (connections.indices has {rank} rows) is not "
+                         "supported; gatecc imports 2-input gates (lut_rank=2)")
     if w.ndim == 2 and w.shape[1] == 4 and parametrization is None:
         raise ModelError(f"{where}.weight: shape {w.shape} is torchlogix's 'warp' (Walsh) or 'light' "
                          "parametrization, which is not supported; gatecc imports 'raw' (weight of shape (out, 16))")
