@@ -19,6 +19,10 @@ TARGETS: dict[str, str] = {
     "aag": "gatecc.backends.aiger:TARGET_ASCII",
     "wgsl": "gatecc.backends.wgsl:TARGET",
     "wgsl-fn": "gatecc.backends.wgsl:FUNCTION_TARGET",
+    "blif": "gatecc.backends.blif:TARGET",
+    "verilog": "gatecc.backends.verilog:TARGET",
+    "dot": "gatecc.backends.dot:TARGET",
+    "graphml": "gatecc.backends.graphml:TARGET",
 }
 
 

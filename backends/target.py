@@ -86,10 +86,20 @@ class Target:
     suffix: str
     runnable: bool = True
 
+    def legalize(self, graph: Graph) -> Graph:
+        """The graph this target's :meth:`emit` takes (default: popcounts expanded).
+
+        Exporters that can express a count directly (Verilog's ``+``, a
+        drawing) override this to keep ``popcount`` nodes.
+        """
+        return legalize(graph)
+
     def emit(self, graph: Graph, **options) -> str | bytes:
         """Source text (or bytes, for binary formats) for the legal ``graph``.
 
-        Deterministic: equal graphs and options give identical output.
+        Deterministic: equal graphs and options give identical output.  For a
+        net with a GroupSum head the compiler passes ``groupsum`` (k and tau,
+        which the graph does not hold) so that exports can record tau.
         """
         raise NotImplementedError
 

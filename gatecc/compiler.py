@@ -48,14 +48,30 @@ class Lowered:
 
 def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, **options) -> Lowered:
     """Lower, optimise, legalize and emit ``model`` for ``target``."""
-    from .backends import get_target, legalize
+    from .backends import get_target
 
     tgt = get_target(target)
     if opt_level not in (0, 1, 2, 3):
         raise TargetError(f"optimisation level must be 0, 1, 2 or 3, not {opt_level}")
+    if isinstance(model, (str, os.PathLike)):
+        from .load import load
+
+        model = load(model)
     graph, stats = optimize(to_graph(model), opt_level, after_pass=after_pass)
-    graph = legalize(graph)
-    return Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    graph = tgt.legalize(graph)
+    return Lowered(graph, tgt.emit(graph, **emit_options(model, options)), target, opt_level, stats)
+
+
+def emit_options(model, options: dict | None = None) -> dict:
+    """``options`` plus what the model knows and the graph does not: its GroupSum head.
+
+    Targets receive ``groupsum`` (a :class:`GroupSum`) for a LogicNet with a
+    head, so exports can record tau, which only scales the counts.
+    """
+    out = dict(options or {})
+    if isinstance(model, LogicNet) and model.groupsum is not None:
+        out.setdefault("groupsum", model.groupsum)
+    return out
 
 
 class CompiledNet:

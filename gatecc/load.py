@@ -16,7 +16,14 @@ from .errors import ModelError
 def _load_npz(path: Path):
     from .model import load_npz
 
-    return load_npz(path)
+    try:
+        return load_npz(path)
+    except ModelError as exc:
+        if not str(exc).endswith("missing key 'format'"):
+            raise
+        # An .npz of someone else's arrays: say how to read the other kinds gatecc knows.
+        raise ModelError(f"{exc}: not gatecc model format v1; for a JAX params/wires pytree use --from jax, "
+                         "for a difflogic or torchlogix state_dict --from difflogic or --from torchlogix") from None
 
 
 def _load_ir(path: Path):
@@ -41,11 +48,54 @@ def _load_aiger(path: Path):
     return read_aiger(path)
 
 
-#: format name -> (file extensions, loader, description)
+def _load_blif(path: Path):
+    from .importers.blif import read_blif
+
+    return read_blif(path)
+
+
+def _load_torch(path: Path, wiring=None):
+    from .importers import difflogic, torchlogix
+    from .importers.peers import detect_peer, read_peer_file
+
+    data = read_peer_file(path)
+    peer = detect_peer(data)
+    if peer is None:
+        raise ModelError(f"{path}: holds neither a difflogic nor a torchlogix model or state_dict "
+                         "(use --from difflogic or --from torchlogix to say which)")
+    module = difflogic if peer == "difflogic" else torchlogix
+    return module.net_from_data(data, path, wiring)
+
+
+def _load_difflogic(path: Path, wiring=None):
+    from .importers.difflogic import read_difflogic
+
+    return read_difflogic(path, wiring)
+
+
+def _load_torchlogix(path: Path, wiring=None):
+    from .importers.torchlogix import read_torchlogix
+
+    return read_torchlogix(path, wiring)
+
+
+def _load_jax(path: Path):
+    from .importers.jaxtree import read_jax_pytree
+
+    return read_jax_pytree(path)
+
+
+#: format name -> (file extensions, loader, description).  A loader takes the
+#: path and the keyword options it names (``wiring``).
 LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "npz": ((".npz",), _load_npz, "gatecc model format v1"),
     "ir": ((".gir",), _load_ir, "gatecc IR text"),
     "aiger": ((".aig", ".aag"), _load_aiger, "AIGER and-inverter graph (binary or ASCII)"),
+    "blif": ((".blif",), _load_blif, "combinational BLIF netlist"),
+    "torch": ((".pt", ".pth"), _load_torch, "torch.save file of a difflogic or torchlogix model (detected)"),
+    "difflogic": ((), _load_difflogic, "difflogic model or state_dict + wiring (.pt/.pth or .npz)"),
+    "torchlogix": ((), _load_torchlogix, "torchlogix model or state_dict (.pt/.pth or .npz)"),
+    "jax": ((), _load_jax, "JAX params/wires pytree flattened into an .npz"),
 }
 
 
@@ -54,12 +104,23 @@ def format_names() -> list[str]:
     return sorted(LOADERS)
 
 
-def load(path: str | os.PathLike, fmt: str | None = None):
-    """Load a model file: by ``fmt`` if given, else by its extension (default npz)."""
+def load(path: str | os.PathLike, fmt: str | None = None, **options):
+    """Load a model file: by ``fmt`` if given, else by its extension (default npz).
+
+    ``options`` go to the loader: ``wiring`` (a path) for difflogic and
+    torchlogix state_dicts.  Returns a LogicNet or a Graph.
+    """
+    import inspect
+
     path = Path(path)
     if fmt is None:
         suffix = path.suffix.lower()
         fmt = next((name for name, (exts, _, _) in LOADERS.items() if suffix in exts), "npz")
     if fmt not in LOADERS:
         raise ModelError(f"unknown model format {fmt!r} (known: {', '.join(format_names())})")
-    return LOADERS[fmt][1](path)
+    loader = LOADERS[fmt][1]
+    accepted = inspect.signature(loader).parameters
+    for key in options:
+        if key not in accepted:
+            raise ModelError(f"{path}: option {key!r} does not apply to {fmt} files")
+    return loader(path, **options)

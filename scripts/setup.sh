@@ -17,7 +17,9 @@ want_test=0
 # (mesa-vulkan-drivers: lavapipe, a software Vulkan device the WGSL tests run on).
 apt_packages=(gcc libc6-dev)
 if (( want_test )); then
-  apt_packages+=(berkeley-abc mesa-vulkan-drivers)
+  # ABC and yosys prove the exports equivalent; Graphviz reads the DOT export;
+  # Mesa's software Vulkan driver (lavapipe) runs the WGSL tests without a GPU.
+  apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers)
 fi
 
 missing=()
@@ -42,6 +44,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if (( want_test )); then
   .venv/bin/python -m pip install -q ".[test]"
+  # torchlogix is pure Python; its declared extras (torchvision, torch-geometric, ...) would
+  # replace the pinned CPU torch, and the import tests need only its layers.
+  .venv/bin/python -m pip install -q --no-deps "torchlogix==0.2.2"
 else
   .venv/bin/python -m pip install -q .
 fi

@@ -82,7 +82,7 @@ def _legal_table(graph):
 
 
 @pytest.mark.skipif(not shutil.which("berkeley-abc"), reason="ABC (Debian berkeley-abc) is not installed")
-@pytest.mark.parametrize("name", ["adder", "ctrl", "int2float", "cavlc", "dec", "bar"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in CORPUS.glob("*.aig")))
 def test_epfl_round_trip_is_equivalent_by_abc_cec(tmp_path, name):
     src = CORPUS / f"{name}.aig"
     assert src.exists(), src
@@ -93,3 +93,15 @@ def test_epfl_round_trip_is_equivalent_by_abc_cec(tmp_path, name):
         out.write_bytes(lower_to_source(graph, "aiger", level).source)
         res = subprocess.run(["berkeley-abc", "-c", f"cec -n {src} {out}"], capture_output=True, text=True)
         assert "Networks are equivalent" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("cut", [10, 50, 200, 300])   # in the header, the outputs, the AND deltas
+def test_truncated_aiger_is_one_clear_error(tmp_path, cut):
+    from conftest import assert_one_line_error, run_cli
+
+    data = (CORPUS / "ctrl.aig").read_bytes()
+    (tmp_path / "t.aig").write_bytes(data[:cut])
+    with pytest.raises(gatecc.ModelError, match="truncated"):
+        gatecc.load(tmp_path / "t.aig")
+    for command in (["stats", "t.aig"], ["lower", "t.aig", "--target", "blif"]):
+        assert_one_line_error(run_cli(*command, cwd=tmp_path), "truncated")

@@ -41,12 +41,26 @@ def write_output(path: str | None, data: str | bytes) -> None:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    """MODEL and --from."""
+    """MODEL, --from and --wiring."""
     from ..load import format_names
 
-    p.add_argument("model", metavar="MODEL", help="model file: .npz (model format v1), .gir (IR text), .aig/.aag (AIGER)")
+    p.add_argument("model", metavar="MODEL",
+                   help="model file: .npz (model format v1), .gir (IR text), .aig/.aag (AIGER), .blif, "
+                        ".pt/.pth (difflogic or torchlogix, read without PyTorch); see docs/formats.md")
     p.add_argument("--from", dest="fmt", metavar="FORMAT", choices=format_names(),
                    help=f"read MODEL as this format instead of guessing from its extension ({', '.join(format_names())})")
+    p.add_argument("--wiring", metavar="FILE",
+                   help="for a difflogic/torchlogix state_dict: the .npz or .pt holding what the state_dict lacks "
+                        "(LogicLayer indices, in_dim, GroupSum k and tau); default: MODEL's stem + .wiring.npz "
+                        "or .wiring.pt beside it")
+
+
+def load_model(args):
+    """The model named by ``args.model`` (``--from``, ``--wiring``): a LogicNet or a Graph."""
+    from ..load import load
+
+    options = {"wiring": args.wiring} if getattr(args, "wiring", None) else {}
+    return load(args.model, args.fmt, **options)
 
 
 def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = True) -> None:
@@ -58,13 +72,15 @@ def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = Tr
                        help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
 
 
-def optimised_graph(args, after_pass=None):
-    """Load ``args.model`` and run -O's pipeline (or --passes); returns (graph, stats)."""
+def optimised_graph(args, after_pass=None, model=None):
+    """Load ``args.model`` (unless ``model`` is given) and run -O's pipeline (or --passes).
+
+    Returns (graph, stats).
+    """
     from ..compiler import to_graph
     from ..ir.passes import PipelineError, optimize, parse_pipeline, run_pipeline
-    from ..load import load
 
-    graph = to_graph(load(args.model, args.fmt))
+    graph = to_graph(load_model(args) if model is None else model)
     try:
         if getattr(args, "passes", None) is not None:
             return run_pipeline(graph, parse_pipeline(args.passes), after_pass=after_pass)

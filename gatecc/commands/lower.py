@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import add_model_args, add_opt_args, formatter, optimised_graph, write_output
+from .common import add_model_args, add_opt_args, formatter, load_model, optimised_graph, write_output
 
 
 def register(sub) -> None:
@@ -27,7 +27,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Lower, optimise, legalize, emit and write."""
-    from ..backends import get_target, legalize
+    from ..backends import get_target
+    from ..compiler import emit_options
     from ..ir.text import print_graph
 
     target = get_target(args.target)
@@ -36,8 +37,9 @@ def run(args) -> int:
         if args.print_ir_after_all:
             sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
 
-    graph, stats = optimised_graph(args, after_pass=show)
-    source = target.emit(legalize(graph))
+    model = load_model(args)
+    graph, stats = optimised_graph(args, after_pass=show, model=model)
+    source = target.emit(target.legalize(graph), **emit_options(model))
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import CommandError, add_model_args, add_opt_args, formatter, write_output
+from .common import CommandError, add_model_args, add_opt_args, formatter, load_model, write_output
 
 
 def register(sub) -> None:
@@ -39,9 +39,8 @@ def run(args) -> int:
 
     from ..compiler import compile as compile_net
     from ..ir.evaluate import all_inputs
-    from ..load import load
 
-    net = compile_net(load(args.model, args.fmt), target=args.target, opt_level=args.opt_level)
+    net = compile_net(load_model(args), target=args.target, opt_level=args.opt_level)
     n = net.n_inputs
     if args.npy:
         try:

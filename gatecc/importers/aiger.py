@@ -63,7 +63,7 @@ def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
     if not header or header[0] not in ("aig", "aag"):
         r.fail("not an AIGER file (the header must start with 'aig' or 'aag')")
     if len(header) < 6 or not all(h.isdigit() for h in header[1:]):
-        r.fail("malformed header: expected 'aig M I L O A' with unsigned integers")
+        r.fail("truncated or malformed header: expected 'aig M I L O A' with unsigned integers")
     binary = header[0] == "aig"
     m, n_in, n_latch, n_out, n_and = (int(h) for h in header[1:6])
     extra = [int(h) for h in header[6:]]

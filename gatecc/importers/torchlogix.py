@@ -1,0 +1,182 @@
+"""Import torchlogix models (dense logic layers with the ``raw`` parametrization).
+
+torchlogix builds ``nn.Sequential(Flatten(), LogicDense(...), ..., GroupSum(k, tau))``.
+A ``LogicDense`` layer keeps its gate weights in the parameter ``weight`` and
+its wiring in the buffer ``connections.indices`` of shape ``(lut_rank, out)``,
+so both are in ``state_dict()``.  With the ``raw`` parametrization and
+``lut_rank=2`` the weights are ``(out, 16)`` logits over the same 16 gate ids
+gatecc uses, and eval mode picks ``one_hot(weight.argmax(-1))`` (ties to the
+lowest id).  Learnable connections (``connections.weights`` of shape
+``(candidates, 2, out)``) are resolved as eval mode does: input
+``indices[argmax over candidates, side, gate]``.  ``GroupSum(k, tau, beta)``
+returns ``(count + beta) / tau`` per group; gatecc outputs the counts and
+records beta in the net's metadata (``meta/groupsum_beta``).
+
+Not supported, each with an error naming it: the ``warp`` (Walsh) and
+``light`` parametrizations (``weight`` of shape ``(out, 4)``), LUT ranks
+other than 2, convolutional layers, pooling and binarization modules.
+
+``GroupSum`` has no tensors, so a bare state_dict carries no head: give
+``<groupsum>.k`` and ``<groupsum>.tau`` (and ``<groupsum>.beta``) in a wiring
+file, as for difflogic (see :mod:`.difflogic`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..model import GroupSum, LogicNet
+from .peers import (
+    ModuleView, PeerLayer, as_array, build_net, find_wiring, head_from_flat, is_module, leaves_in_order,
+    merge_flat, read_peer_file, read_wiring, scalar,
+)
+
+FLATTEN = "torch.nn.modules.flatten.Flatten"
+#: torchlogix parametrization class -> its user-facing name (only "raw" is supported).
+PARAMETRIZATIONS = {"RawLUTParametrization": "raw", "WarpLUTParametrization": "warp",
+                    "WalshLUTParametrization": "walsh", "LightLUTParametrization": "light"}
+#: key fragments of torchlogix layers gatecc does not import -> what they are.
+UNSUPPORTED_KEYS = {"tree_weights": "convolutional logic layers (LogicConv)",
+                    "_indices_L": "convolutional logic layers (LogicConv)",
+                    "thresholds": "binarization layers"}
+#: state_dict entries of a LogicDense layer that gatecc reads or knowingly ignores.
+DERIVED_KEYS = ("_export_lut_ids", "connections._export_indices")
+
+
+def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, parametrization=None) -> PeerLayer:
+    """A raw-parametrized, rank-2 LogicDense layer; anything else is refused by name."""
+    w = as_array(weight, f"{where}.weight")
+    idx = as_array(indices, f"{where}.connections.indices")
+    if parametrization is not None and parametrization != "raw":
+        raise ModelError(f"LogicDense '{where}': the torchlogix '{parametrization}' parametrization is not "
+                         "supported; gatecc imports the 'raw' parametrization (weight of shape (out, 16))")
+    if candidate_weights is None:
+        if idx.ndim != 2:
+            raise ModelError(f"{where}.connections.indices: shape {idx.shape}, expected (2, out)")
+        rank = idx.shape[0]
+    else:
+        if idx.ndim != 3:
+            raise ModelError(f"{where}.connections.indices: shape {idx.shape}, expected (candidates, 2, out) "
+                             "for learnable connections")
+        rank = idx.shape[1]
+    if rank != 2:
+        raise ModelError(f"LogicDense '{where}': LUT rank {rank} (connections.indices has {rank} rows) is not "
+                         "supported; gatecc imports 2-input gates (lut_rank=2)")
+    if w.ndim == 2 and w.shape[1] == 4 and parametrization is None:
+        raise ModelError(f"{where}.weight: shape {w.shape} is torchlogix's 'warp' (Walsh) or 'light' "
+                         "parametrization, which is not supported; gatecc imports 'raw' (weight of shape (out, 16))")
+    if idx.dtype.kind not in "iu":
+        raise ModelError(f"{where}.connections.indices: dtype {idx.dtype} is not an integer type")
+    if candidate_weights is not None:
+        cw = as_array(candidate_weights, f"{where}.connections.weights")
+        if cw.shape != idx.shape:
+            raise ModelError(f"{where}.connections.weights: shape {cw.shape}, expected {idx.shape} "
+                             "(like connections.indices)")
+        chosen = np.argmax(cw, axis=0)                      # (2, out): eval mode's choice per input slot
+        side, gate = np.indices(chosen.shape)
+        idx = idx[chosen, side, gate]
+    return PeerLayer(f"LogicDense '{where}'", w, idx[0], idx[1], in_dim=in_dim)
+
+
+def from_module(model) -> LogicNet:
+    """The LogicNet of a torchlogix model: a live ``nn.Module`` or a record read from a file."""
+    layers: list[PeerLayer] = []
+    head, beta = None, 0.0
+    for m in leaves_in_order(ModuleView(model, "")):
+        if m.qualname == FLATTEN:
+            continue
+        if m.package != "torchlogix" or m.name not in ("LogicDense", "GroupSum"):
+            raise ModelError(f"{m.where()} is not supported; gatecc imports torchlogix LogicDense and GroupSum "
+                             "modules (and Flatten) in an nn.Sequential")
+        if head is not None:
+            raise ModelError(f"{m.where()} follows the GroupSum head; the head must come last")
+        if m.name == "GroupSum":
+            head = GroupSum(int(scalar(m.get("k"), f"{m.path}.k", "iu")),
+                            float(scalar(m.get("tau", 1.0), f"{m.path}.tau")))
+            beta = float(scalar(m.get("beta", 0.0), f"{m.path}.beta"))
+            continue
+        conn = m.get("connections")
+        if conn is None or not is_module(conn):
+            raise ModelError(f"{m.where()}: has no connections module")
+        conn = ModuleView(conn, f"{m.path}.connections")
+        if conn.name not in ("FixedDenseConnections", "LearnableDenseConnections"):
+            raise ModelError(f"{conn.where()}: connections of this kind are not supported")
+        param = m.get("parametrization")
+        pname = None
+        if param is not None and is_module(param):
+            pview = ModuleView(param, f"{m.path}.parametrization")
+            pname = PARAMETRIZATIONS.get(pview.name, pview.name)
+        elif isinstance(param, str):
+            pname = param
+        weight, indices = m.get("weight"), conn.get("indices")
+        if weight is None or indices is None:
+            raise ModelError(f"{m.where()}: has no '{'weight' if weight is None else 'connections.indices'}'")
+        in_dim = m.get("in_dim")
+        layers.append(_layer(m.path, weight, indices,
+                             conn.get("weights") if conn.name == "LearnableDenseConnections" else None,
+                             None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")), pname))
+    return build_net(layers, head, None, _meta(beta))
+
+
+def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: str = "wiring") -> LogicNet:
+    """The LogicNet of a torchlogix ``state_dict`` (plus a wiring file for the head and in_dim)."""
+    flat = merge_flat(state, wiring, wiring_name)
+    used: set[str] = set()
+    layers = []
+    for key in list(flat):
+        for fragment, what in UNSUPPORTED_KEYS.items():
+            if fragment in key:
+                raise ModelError(f"{key!r}: torchlogix {what} are not supported; "
+                                 "gatecc imports LogicDense layers and a GroupSum")
+        if not (key == "weight" or key.endswith(".weight")):
+            continue
+        prefix = key[: -len("weight")]
+        ikey, ckey, dkey = f"{prefix}connections.indices", f"{prefix}connections.weights", f"{prefix}in_dim"
+        if ikey not in flat:
+            raise ModelError(f"missing key {ikey!r} (the wiring of LogicDense '{prefix[:-1] or '<root>'}')")
+        in_dim = int(scalar(flat[dkey], dkey, "iu")) if dkey in flat else None
+        layers.append(_layer(prefix[:-1] or "<root>", flat[key], flat[ikey], flat.get(ckey), in_dim))
+        used.update(k for k in (key, ikey, ckey, dkey, *(prefix + d for d in DERIVED_KEYS)) if k in flat)
+    if not layers:
+        raise ModelError("no LogicDense weights found (torchlogix keys end in '.weight')")
+    head, head_prefix = head_from_flat(flat, used, wiring_name)
+    beta_key = f"{head_prefix}beta"
+    beta = 0.0
+    if head is not None and beta_key in flat:
+        beta = float(scalar(flat[beta_key], beta_key))
+        used.add(beta_key)
+    for key in flat:
+        if key not in used:
+            raise ModelError(f"unexpected key {key!r}: a torchlogix state_dict holds '<layer>.weight' and "
+                             "'<layer>.connections.indices'; a wiring file adds '<groupsum>.k', '.tau', '.beta'")
+    return build_net(layers, head, None, _meta(beta))
+
+
+def _meta(beta: float) -> dict:
+    return {"groupsum_beta": np.array(beta)} if beta else {}
+
+
+def read_torchlogix(path: str | os.PathLike, wiring: str | os.PathLike | None = None) -> LogicNet:
+    """Read a torchlogix model file (``.pt``/``.pth`` or ``.npz``); see the module docstring."""
+    path = Path(path)
+    return net_from_data(read_peer_file(path), path, wiring)
+
+
+def net_from_data(data, path: Path, wiring=None) -> LogicNet:
+    """The LogicNet of data already read from ``path`` (a module record or a flat dict)."""
+    try:
+        if is_module(data):
+            if wiring is not None:
+                raise ModelError("--wiring applies to a state_dict; this file holds the whole model")
+            return from_module(data)
+        if not isinstance(data, Mapping):
+            raise ModelError(f"holds a {type(data).__name__}, not a torchlogix model or state_dict")
+        wiring_path = find_wiring(path, wiring)
+        return from_state_dict(data, read_wiring(wiring_path) if wiring_path else None, str(wiring_path))
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
