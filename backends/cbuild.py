@@ -83,7 +83,9 @@ def load_library(source: str, cdef: str, flags=None):
     ffi = FFI()
     ffi.cdef(cdef)
     try:
-        lib = ffi.dlopen(str(path))
+        # Never unload: a library whose OpenMP workers are still parked in its
+        # code would crash the process when cffi dlcloses it at exit.
+        lib = ffi.dlopen(str(path), ffi.RTLD_NOW | ffi.RTLD_NODELETE)
     except OSError as exc:
         raise BuildError(f"cannot load the compiled net {path}: {exc}") from None
     return ffi, lib

@@ -42,10 +42,11 @@ def test_trainer_forward_is_the_soft_model():
     task = TASKS["life"]
     config = TrainConfig.for_task(task, layers=(16, 8, 4, 1), init_noise=2.0, seed=3)
     wires, logits = _init(task, config)
-    forward, *_ = _model_fns(task, wires)
+    forward, *_ = _model_fns(task)
     x = all_inputs(9).astype(np.float32)
-    soft, _ = forward([jnp.asarray(w) for w in logits], jnp.asarray(x.T))
-    hard, _ = forward([jnp.asarray(w) for w in logits], jnp.asarray(x.T), hard=True)
+    jw = [(jnp.asarray(a), jnp.asarray(b)) for a, b in wires]
+    soft, _ = forward([jnp.asarray(w) for w in logits], jw, jnp.asarray(x.T))
+    hard, _ = forward([jnp.asarray(w) for w in logits], jw, jnp.asarray(x.T), hard=True)
     from gatecc.train.trainer import _to_net
     net = _to_net(task, config, wires, logits, 0, 0.0)
     np.testing.assert_allclose(np.asarray(soft).T, gatecc.soft_eval(net, x), rtol=1e-5, atol=1e-6)

@@ -45,6 +45,9 @@ def register(sub) -> None:
     p.add_argument("--tui", action="store_true", help="animate the board in the terminal")
     p.add_argument("--fps", type=float, default=20.0, help="frames per second for --tui and --gif (default 20)")
     p.add_argument("--gif", metavar="OUT", help="write an animated GIF of every step")
+    p.add_argument("--web", metavar="DIR",
+                   help="write a self-contained WebGPU page (index.html, life.js, the circuit as WGSL) to DIR "
+                        "and exit; serve it with: python -m http.server -d DIR (--size: the board, a multiple of 32)")
     p.set_defaults(func=run)
 
 
@@ -74,8 +77,22 @@ def _bench(engine, net, words, size: int, steps: int) -> None:
     print(f"speed-up over the JAX model: {rate / jrate:,.0f}x")
 
 
+def _write_web(args, net, model_path: str) -> int:
+    """--web DIR: the page around the model's optimised circuit."""
+    from pathlib import Path
+
+    from ..compiler import lower_to_source
+    from ..life.web import write_page
+
+    graph = lower_to_source(net, "wgsl-fn", args.opt_level).graph
+    written = write_page(args.web, graph, Path(model_path).name, args.size)
+    print(f"wrote {len(written)} files to {args.web}; open it with:\n"
+          f"  python -m http.server -d {args.web} 8000   # then browse http://127.0.0.1:8000/")
+    return 0
+
+
 def run(args) -> int:
-    """Run the board; --check, --bench, --tui and --gif as asked."""
+    """Run the board; --check, --bench, --tui, --gif and --web as asked."""
     import sys
 
     from ..life import make_engine, pack_board, random_board, reference_step, unpack_board
@@ -86,8 +103,11 @@ def run(args) -> int:
         raise CommandError("--steps must be >= 0")
     if not 0.0 <= args.density <= 1.0:
         raise CommandError("--density must be between 0 and 1")
+    model_path = args.model or default_model()
+    net = load(model_path)
+    if args.web:
+        return _write_web(args, net, model_path)
     check_size(args.size)
-    net = load(args.model or default_model())
     engine = make_engine(net, target=args.target, opt_level=args.opt_level, threads=args.threads)
     board = random_board(args.size, args.seed, args.density)
     words = pack_board(board)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
 from .common import CommandError, formatter
@@ -13,7 +14,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
     for part in text.replace(" ", "").split(","):
         m = re.fullmatch(r"(\d+)(?:x(\d+))?", part)
         if not m or int(m.group(1)) < 1 or (m.group(2) is not None and int(m.group(2)) < 1):
-            raise CommandError(f"--layers: {part!r} is not WIDTH or WIDTHxCOUNT (e.g. 128x17,64,32)")
+            raise argparse.ArgumentTypeError(f"{part!r} is not WIDTH or WIDTHxCOUNT (e.g. 128x17,64,32)")
         widths += [int(m.group(1))] * int(m.group(2) or 1)
     return tuple(widths)
 
@@ -41,6 +42,11 @@ def register(sub) -> None:
     p.add_argument("--init-noise", type=float, help="std of noise on the pass-through init logits (default: the task's)")
     p.add_argument("--batch-size", type=int, help="minibatch size (default: the task's; full batch for life)")
     p.add_argument("--eval-every", type=int, default=10, help="epochs between hard-model evaluations (default 10)")
+    p.add_argument("--repair-every", type=int, metavar="N",
+                   help="exact tasks: every N epochs, when the hard net is nearly exact, resubstitute single "
+                        "neurons (0: never; default: the task's)")
+    p.add_argument("--boost", type=float, help="exact tasks: loss weight of the last few hard-wrong patterns "
+                                               "(0: off; default: the task's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -56,9 +62,14 @@ def run(args) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise CommandError(f"--{name.replace('_', '-')} must be >= 1")
+    if args.repair_every is not None and args.repair_every < 0:
+        raise CommandError("--repair-every must be >= 0")
+    if args.repair_every and args.repair_every % args.eval_every:
+        raise CommandError("--repair-every must be a multiple of --eval-every")
     config = TrainConfig.for_task(
         task, seed=args.seed, epochs=args.epochs, layers=args.layers, wiring=args.wiring, lr=args.lr,
         entropy=args.entropy, init_noise=args.init_noise, batch_size=args.batch_size, eval_every=args.eval_every,
+        repair_every=args.repair_every, boost=args.boost,
     )
     result = train(task, config, progress=not args.quiet)
     out = args.output or f"{task.name}.npz"

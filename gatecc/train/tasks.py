@@ -44,6 +44,8 @@ class Task:
     init_logit: float = 10.0         # logit of gate 3 ("A") at init: 10 = pass-through, 0 = none
     init_noise: float = 0.0          # std of normal noise added to every initial logit
     lr: float = 0.05
+    repair_every: int = 0            # epochs between repair attempts (0: never); see trainer.py
+    boost: float = 0.0               # loss weight of the last few hard-wrong patterns (0: off)
     exact: bool = False              # stop once the hard net is exact on the training set
 
     def data(self) -> Dataset:
@@ -92,8 +94,8 @@ TASKS: dict[str, Task] = {
         loss="mse",
         epochs=20000,
         entropy=1e-3,
-        init_noise=1.0,
-        lr=0.1,
+        repair_every=500,
+        boost=20.0,
         exact=True,
     ),
     "digits": Task(
