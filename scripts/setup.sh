@@ -13,13 +13,13 @@ cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
-# Debian packages: a C compiler for the C target; the test extras need more
-# (mesa-vulkan-drivers: lavapipe, a software Vulkan device the WGSL tests run on).
+# Debian packages: a C compiler for the C target; the tests need more.
 apt_packages=(gcc libc6-dev)
 if (( want_test )); then
   # ABC and yosys prove the exports equivalent; Graphviz reads the DOT export;
-  # Mesa's software Vulkan driver (lavapipe) runs the WGSL tests without a GPU.
-  apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers)
+  # Mesa's software Vulkan driver (lavapipe) runs the WGSL tests without a GPU;
+  # Chromium and its WebDriver run the WebGPU Life page headless (SwiftShader).
+  apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers chromium chromium-driver)
 fi
 
 missing=()

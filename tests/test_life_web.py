@@ -128,3 +128,47 @@ def test_browser_without_webgpu_gets_a_clear_message(tmp_path, cli):
         browser.close()
     assert title.startswith("gatecc-life: error:"), title
     assert "WebGPU" in message
+
+
+GLIDER = [(1, 0), (2, 1), (0, 2), (1, 2), (2, 2)]   # (x, y) cells
+
+
+def test_browser_controls_draw_step_and_clear(tmp_path, cli):
+    """Pause, Clear, draw a glider with the mouse, Step 4 times: the glider moves by (1, 1)."""
+    _need_browser()
+    site = _write_page(cli, tmp_path / "site", size=64)
+    browser = Browser()
+    draw = """
+        const canvas = document.getElementById('board');
+        const r = canvas.getBoundingClientRect(), n = window.gateccLife.size;
+        for (const [x, y] of arguments[0]) {
+          const opts = {clientX: r.left + (x + 0.5) * r.width / n, clientY: r.top + (y + 0.5) * r.height / n,
+                        pointerId: 1, bubbles: true, button: 0};
+          canvas.dispatchEvent(new PointerEvent('pointerdown', opts));
+          canvas.dispatchEvent(new PointerEvent('pointerup', opts));
+        }"""
+    read = "const done = arguments[0]; window.gateccLife.readBoard().then(w => done(Array.from(w)));"
+    try:
+        with StaticServer(site) as server:
+            browser.get(f"{server.url}index.html")
+            assert browser.wait_title("gatecc-life: ", timeout=120, running_ok=True) == "gatecc-life: running"
+            browser.execute("document.getElementById('play').click(); document.getElementById('clear').click();")
+            browser.execute(draw, [[x + 10, y + 20] for x, y in GLIDER])
+            import time
+            time.sleep(1.0)   # painting happens on the next animation frame
+            for _ in range(4):
+                browser.execute("document.getElementById('step').click();")
+            time.sleep(0.5)
+            words = browser._call("POST", f"/session/{browser.session}/execute/async", {"script": read, "args": []})
+            label = browser.execute("return document.getElementById('play').textContent")
+    finally:
+        browser.close()
+    assert label == "Play"                                      # paused
+    got = words32_to_board(np.array(words, dtype=np.uint32).reshape(64, 2))
+    board = np.zeros((64, 64), dtype=bool)
+    for x, y in GLIDER:
+        board[y + 20, x + 10] = True
+    for _ in range(4):
+        board = reference_step(board)
+    assert np.array_equal(got, board)
+    assert sorted(zip(*np.nonzero(got))) == sorted((y + 21, x + 11) for x, y in GLIDER)

@@ -94,11 +94,12 @@ class Browser:
     def title(self):
         return self._call("GET", f"/session/{self.session}/title")
 
-    def wait_title(self, prefix, timeout=240):
+    def wait_title(self, prefix, timeout=240, running_ok=False):
+        """Wait until the title starts with ``prefix`` (and, unless running_ok, is not "...running")."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             title = self.title()
-            if title.startswith(prefix) and title != prefix + "running":
+            if title.startswith(prefix) and (running_ok or title != prefix + "running"):
                 return title
             time.sleep(0.5)
         raise TimeoutError(f"page title never finished: {self.title()!r}")
