@@ -128,7 +128,9 @@ def main() -> None:
 
     engines = [
         ("baseline: reproduction's approach", BaselineEngine(extracted), args.steps),
-        ("gatecc fused C, -O2 circuit, all cores", FusedCEngine(optimised), args.steps),
+        (f"gatecc fused C, -O2 circuit, {os.cpu_count()} threads", FusedCEngine(optimised, threads=os.cpu_count()),
+         args.steps),
+        ("gatecc fused C, -O2 circuit, default threads", FusedCEngine(optimised), args.steps),
         ("gatecc fused C, -O2 circuit, 1 thread", FusedCEngine(optimised, threads=1), args.steps),
         ("gatecc fused C, extracted circuit, 1 thread", FusedCEngine(extracted, threads=1), args.steps),
         ("gatecc planes engine (target c)", PlaneEngine(gatecc.compile(net, target="c")), max(1, args.steps // 10)),

@@ -84,3 +84,46 @@ def test_digits_hard_metric_matches_the_compiled_classifier():
 ])
 def test_train_bad_arguments(cli, args, needle):
     assert_one_line_error(cli("train", *args), needle)
+
+
+def _life_hard(net):
+    gates = [g.copy() for g in net.gate_ids()]
+    wires = [(layer.a.copy(), layer.b.copy()) for layer in net.layers]
+    return gates, wires
+
+
+def test_repair_fixes_a_broken_life_net():
+    """Break the shipped net at one neuron; repair finds a resubstitution that makes it exact again."""
+    from gatecc.commands.life import default_model
+    from gatecc.ir.planes import pack_bits
+    from gatecc.life import life_rule
+    from gatecc.model import Layer, LogicNet
+    from gatecc.train.repair import forward_words, repair
+
+    net = gatecc.load(default_model())
+    x = all_inputs(9)
+    xp, yp = pack_bits(x), pack_bits(life_rule(x)[:, None])
+    gates, wires = _life_hard(net)
+    exact_before = forward_words(gates, wires, xp)[-1]
+    assert np.array_equal(exact_before, yp)
+    rng = np.random.default_rng(0)
+    broken = 0
+    for trial in range(20):
+        g2, w2 = _life_hard(net)
+        layer = int(rng.integers(10, len(g2)))
+        j = int(rng.integers(0, len(g2[layer])))
+        g2[layer][j] ^= 0b0110                      # a different gate at one neuron
+        wrong = int(np.bitwise_count(forward_words(g2, w2, xp)[-1] ^ yp).sum())
+        if wrong == 0:
+            continue                                # that neuron did not matter
+        broken += 1
+        result = repair(g2, w2, xp, yp, 512)
+        assert result.errors_before == wrong
+        assert result.errors_after <= wrong         # never worse
+        assert all(0 <= a.min() and a.max() < prev and 0 <= b.min() and b.max() < prev
+                   for (a, b), prev in zip(w2, [9] + [len(g) for g in g2[:-1]]))
+        if result.errors_after == 0:
+            fixed = LogicNet(9, [Layer(a, b, gates=g) for (a, b), g in zip(w2, g2)])
+            assert np.array_equal(gatecc.compile(fixed)(x)[:, 0], life_rule(x))
+            return
+    pytest.fail(f"repair fixed none of {broken} single-neuron breakages")
