@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .errors import ModelError
+from .files import read_file_text
 
 
 def _load_npz(path: Path):
@@ -30,12 +31,7 @@ def _load_ir(path: Path):
     from .ir.text import parse_graph
     from .ir.verify import IRError
 
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: cannot read ({exc})") from None
+    text = read_file_text(path)
     try:
         return parse_graph(text)
     except IRError as exc:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError
+from .files import read_npz_arrays
 
 FORMAT = "gatecc.logicnet"
 VERSION = 1
@@ -244,29 +244,6 @@ def _wiring(where: str, values, prev_width: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # loading
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelError(f"{path}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if head[:2] != b"PK":
-        raise ModelError(f"{path}: not an .npz archive (not a zip file)")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ModelError(f"{path}: holds Python objects (pickled arrays), which gatecc does not load") from None
-        raise ModelError(f"{path}: corrupt .npz ({exc})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
-        raise ModelError(f"{path}: corrupt or truncated .npz ({type(exc).__name__}: {exc})") from None
-
-
 def _scalar(arrays, key: str, kinds: str, what: str, required: bool = True):
     if key not in arrays:
         if required:
@@ -326,7 +303,7 @@ def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
 def load_npz(path: str | os.PathLike) -> LogicNet:
     """Read a model format v1 ``.npz``; raise :class:`ModelError` naming any problem."""
     path = Path(path)
-    arrays = _read_npz(path)
+    arrays = read_npz_arrays(path)
     try:
         return net_from_arrays(arrays)
     except ModelError as exc:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ..errors import ModelError
+from ..files import read_file_bytes
 from ..ir import gates as G
 from ..ir.builder import Builder
 from ..ir.graph import Graph
@@ -152,10 +153,5 @@ def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
 def read_aiger(path: str | os.PathLike) -> Graph:
     """Read a ``.aig`` or ``.aag`` file; :class:`ModelError` names any problem."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    data = read_file_bytes(path)
     return parse_aiger(data, str(path))

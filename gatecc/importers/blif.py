@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ModelError
+from ..files import read_file_text
 from ..ir import gates as G
 from ..ir.builder import Builder
 from ..ir.graph import Graph
@@ -214,12 +215,5 @@ def _cover_node(bld: Builder, fanins: list[int], rows: list[tuple[str, str]]) ->
 def read_blif(path: str | os.PathLike) -> Graph:
     """Read a ``.blif`` file; :class:`ModelError` names any problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelError(f"{path}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    text = read_file_text(path)
     return parse_blif(text, str(path))

@@ -14,8 +14,6 @@ every error.
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..files import read_npz_arrays
 from ..model import GroupSum, Layer, LogicNet
 from .torchfile import PickledObject, read_torch_file
 
@@ -219,19 +218,7 @@ def read_peer_file(path: Path):
 
 def read_npz_flat(path: Path) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` (no pickles), keyed by name."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelError(f"{path}: is a directory, not a model file") from None
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ModelError(f"{path}: holds Python objects (pickled arrays), which gatecc does not load") from None
-        raise ModelError(f"{path}: not a readable .npz ({exc})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
-        raise ModelError(f"{path}: corrupt or truncated .npz ({type(exc).__name__}: {exc})") from None
+    return read_npz_arrays(path)
 
 
 def find_wiring(path: Path, wiring) -> Path | None:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..files import read_file_bytes
 
 #: torch storage class name -> numpy dtype of its elements (bfloat16 is widened on read).
 STORAGE_DTYPES: dict[str, str] = {
@@ -219,14 +220,7 @@ def read_torch_file(path: str | Path):
     (pre-1.6) format, or a pickle that names anything outside the allow-list.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelError(f"{path}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    data = read_file_bytes(path)
     return parse_torch_bytes(data, str(path))
 
 
