@@ -1,7 +1,12 @@
-"""Compile C source into a shared library and load it with cffi.
+"""Compile C source into a shared library and load it with ctypes.
 
-Builds are cached by a hash of the source, the flags and the compiler, so
-compiling the same net twice is instant.  The cache lives in
+A source that defines ``GATECC_PARTS`` (see :func:`gatecc.backends.c.emit_c`)
+is compiled as that many parts (``-DGATECC_PART=p``) in parallel, one
+compiler per core, and linked: part 0 (driver, packing, decoding) always
+with full optimisation, the parts holding the gate functions with
+:data:`FAST_FLAGS` when the net is big.  Builds are cached by a hash of the
+source, the flags and the compiler, so compiling the same net twice is
+instant.  The cache lives in
 ``$GATECC_CACHE_DIR``, else ``$XDG_CACHE_HOME/gatecc``, else
 ``~/.cache/gatecc``; a build is written under a temporary name and renamed,
 so concurrent builds of the same net are safe.
@@ -9,8 +14,10 @@ so concurrent builds of the same net are safe.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,7 +26,29 @@ from pathlib import Path
 
 from ..errors import BuildError
 
-DEFAULT_FLAGS = ("-O2", "-g0", "-fPIC", "-shared", "-march=native", "-fno-strict-aliasing")
+#: Every compile: position independent, for this CPU, no debug info (it only
+#: costs time on generated code); vector words alias their uint64 planes.
+BASE_FLAGS = ("-g0", "-fPIC", "-march=native", "-fno-strict-aliasing", "-Wno-psabi")
+
+#: Full optimisation: part 0, and every part of a small net.
+FULL_FLAGS = ("-O2",)
+
+#: The gate functions of big nets.  gcc's -O1 and -O2 spend most of their
+#: time on these functions in passes whose cost grows with the number of
+#: memory accesses in a function (dead-store elimination, value numbering
+#: through memory, RTL CSE tables) and which find nothing in code that is
+#: already CSE'd and folded; without them -O1 compiles about as fast as -O0
+#: and runs as fast as -O2 (benchmarks/RESULTS.md).
+FAST_FLAGS = ("-O1", "-fno-tree-dse", "-fno-dse", "-fno-ipa-modref", "-fno-tree-fre", "-fno-tree-dominator-opts",
+              "--param=max-cselib-memory-locations=20", "--param=max-cse-insns=100")
+
+#: The same idea for compilers that are not gcc (clang): plain -O1.
+FAST_FLAGS_OTHER = ("-O1",)
+
+#: Smaller sources compile as one unit: starting several compilers would cost more than it saves.
+PARALLEL_MIN_CHARS = 200_000
+
+_PARTS = re.compile(r"^#define GATECC_PARTS (\d+)$", re.MULTILINE)
 
 
 def cache_dir() -> Path:
@@ -51,12 +80,63 @@ def _compiler_id(compiler: str) -> str:
         return compiler
 
 
-def build_library(source: str, flags=None) -> Path:
-    """Compile ``source`` to a shared library (cached); return its path."""
+@cache
+def predefined_macros(compiler: str, flags: tuple[str, ...] = ("-march=native",)) -> frozenset[str]:
+    """Names of the macros ``compiler`` predefines with ``flags`` (empty if it cannot say)."""
+    try:
+        out = subprocess.run([compiler, *flags, "-dM", "-E", "-x", "c", os.devnull],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(line.split()[1] for line in out.stdout.splitlines() if line.startswith("#define "))
+
+
+def native_vector_bits() -> int:
+    """Widest integer vector the C compiler targets with ``-march=native``; /proc/cpuinfo without one."""
+    from .native import cpu_flags, vector_bits_from_features
+
+    compiler = find_compiler(required=False)
+    macros = predefined_macros(compiler) if compiler else frozenset()
+    if not macros:
+        return vector_bits_from_features(cpu_flags())
+    features = [name.strip("_").lower() for name in macros if name.startswith("__") and name.endswith("__")]
+    return vector_bits_from_features(features + (["neon"] if "__ARM_NEON" in macros else []))
+
+
+def is_gcc(compiler: str) -> bool:
+    """True when ``compiler`` is gcc (it takes gcc's -f options and --param)."""
+    macros = predefined_macros(compiler, ())
+    return "__GNUC__" in macros and "__clang__" not in macros
+
+
+def part_flags(source: str, compiler: str, flags=None, fast: bool = False) -> list[tuple[str, ...]]:
+    """The flags of each compilation part of ``source`` (one part if it defines no ``GATECC_PARTS``).
+
+    ``flags`` replace the optimisation flags of every part (:data:`BASE_FLAGS` stay, before them).
+    """
+    found = _PARTS.search(source) if len(source) >= PARALLEL_MIN_CHARS else None
+    parts = int(found.group(1)) if found else 1
+    if flags is not None:
+        return [BASE_FLAGS + tuple(flags)] * parts
+    fast_flags = (FAST_FLAGS if is_gcc(compiler) else FAST_FLAGS_OTHER) if fast else FULL_FLAGS
+    if parts == 1:
+        return [BASE_FLAGS + fast_flags]
+    return [BASE_FLAGS + (FULL_FLAGS if p == 0 else fast_flags) for p in range(parts)]
+
+
+def build_library(source: str, flags=None, fast: bool = False, jobs: int | None = None) -> Path:
+    """Compile ``source`` to a shared library (cached); return its path.
+
+    ``flags`` replace the optimisation flags; ``fast`` compiles the gate
+    functions with :data:`FAST_FLAGS`; ``jobs`` compilers run at once
+    (default: one per core).
+    """
+    from .native import default_threads
+
     compiler = find_compiler()
-    flags = tuple(flags) if flags else DEFAULT_FLAGS
+    per_part = part_flags(source, compiler, flags, fast)
     key = hashlib.sha256(
-        "\0".join([source, " ".join(flags), compiler, _compiler_id(compiler)]).encode()
+        "\0".join([source, repr(per_part), compiler, _compiler_id(compiler)]).encode()
     ).hexdigest()[:32]
     directory = cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -67,23 +147,44 @@ def build_library(source: str, flags=None) -> Path:
         src = Path(tmp) / "net.c"
         src.write_text(source)
         out = Path(tmp) / "net.so"
-        proc = subprocess.run([compiler, *flags, "-o", str(out), str(src)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            first = (proc.stderr or proc.stdout).strip().splitlines()
-            raise BuildError(f"C compiler failed ({compiler}): {first[0] if first else 'no message'}")
+        if len(per_part) == 1:
+            commands = [[compiler, *per_part[0], "-shared", "-o", str(out), str(src)]]
+        else:
+            objects = [Path(tmp) / f"part{p}.o" for p in range(len(per_part))]
+            commands = [[compiler, *f, f"-DGATECC_PART={p}", "-c", "-o", str(o), str(src)]
+                        for p, (f, o) in enumerate(zip(per_part, objects))]
+        _run_all(commands, jobs or default_threads(), compiler)
+        if len(per_part) > 1:
+            _run_all([[compiler, "-shared", "-o", str(out), *map(str, objects)]], 1, compiler)
         os.replace(out, lib)
     return lib
 
 
-def load_library(source: str, cdef: str, flags=None):
-    """Build (or find in the cache) and dlopen ``source``; return (ffi, lib)."""
-    from cffi import FFI
+def _run_all(commands: list[list[str]], jobs: int, compiler: str) -> None:
+    """Run ``commands``, ``jobs`` at a time; :class:`BuildError` with the first error line."""
+    pending = list(commands)
+    running: list[subprocess.Popen] = []
+    failure = None
+    while pending or running:
+        while pending and len(running) < max(1, jobs) and failure is None:
+            running.append(subprocess.Popen(pending.pop(0), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                            text=True))
+        proc = running.pop(0)
+        output, _ = proc.communicate()
+        if proc.returncode != 0 and failure is None:
+            lines = output.strip().splitlines()
+            errors = [line for line in lines if "error" in line] or lines
+            failure = errors[0] if errors else "no message"
+        if failure is not None:
+            pending.clear()
+    if failure is not None:
+        raise BuildError(f"C compiler failed ({compiler}): {failure}")
 
-    path = build_library(source, flags)
-    ffi = FFI()
-    ffi.cdef(cdef)
+
+def load_library(source: str, flags=None, fast: bool = False) -> ctypes.CDLL:
+    """Build (or find in the cache) and load ``source``."""
+    path = build_library(source, flags, fast)
     try:
-        lib = ffi.dlopen(str(path))
+        return ctypes.CDLL(str(path))
     except OSError as exc:
         raise BuildError(f"cannot load the compiled net {path}: {exc}") from None
-    return ffi, lib

@@ -14,7 +14,6 @@ import numpy as np
 from .errors import InputError, ModelError, TargetError
 from .ir.graph import Graph
 from .ir.passes import PassStats, optimize
-from .ir.planes import pack_bits
 from .ir.verify import verify
 from .lower import lower
 from .model import LogicNet
@@ -98,15 +97,31 @@ class CompiledNet:
         if batch == 0:
             dtype = np.uint8 if all(k == "bit" for k, _, _ in self.layout.outputs) else np.int32
             return np.zeros((0, self.n_outputs), dtype=dtype)
-        planes = pack_bits(x.astype(np.uint8, copy=False))
-        return self.layout.decode(self.run_planes(planes), batch)
+        # A bool array is read in place (its bytes are 0 or 1); anything else is converted once.
+        return self._kernel.run_samples(x if x.dtype == np.bool_ else x.astype(np.uint8), self.layout)
+
+    @property
+    def threads(self) -> int:
+        """Threads one call may use (settable; 1 for kernels that do not thread)."""
+        return getattr(self._kernel, "threads", 1)
+
+    @threads.setter
+    def threads(self, n: int) -> None:
+        if not hasattr(self._kernel, "threads"):
+            raise TargetError(f"target {self.target!r} does not run on threads")
+        self._kernel.threads = n
 
     def run_planes(self, planes: np.ndarray) -> np.ndarray:
-        """The packed API: (n_inputs, words) uint64 planes -> output planes.
+        """The packed API, for callers that already hold bit planes.
 
-        Sample j is bit j % 64 of word j // 64.  Output planes follow
-        ``self.layout``: a bit output is one plane, a count output is the
-        planes of a little-endian binary number.
+        ``planes`` is a ``(n_inputs, words)`` uint64 array: sample ``j`` is
+        bit ``j % 64`` of word ``j // 64`` of each input's row (see
+        :mod:`gatecc.ir.planes`: ``pack_bits`` / ``unpack_bits``).  Returns
+        ``(len(self.layout.planes), words)`` uint64 output planes: a bit
+        output is one plane, a count output is ``width`` planes holding its
+        bits, least significant first (``self.layout.outputs`` gives each
+        output's kind, first plane and width; ``self.layout.decode`` turns
+        planes into the same rows ``__call__`` returns).
         """
         planes = np.asarray(planes)
         if planes.ndim != 2 or planes.shape[0] != self.n_inputs or planes.dtype != np.uint64:
