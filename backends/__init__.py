@@ -20,6 +20,22 @@ TARGETS: dict[str, str] = {
 }
 
 
+#: Runnable targets from fastest to slowest (measured: benchmarks/RESULTS.md);
+#: ``gatecc.compile`` without a target takes the first one available here.
+FASTEST_FIRST: tuple[str, ...] = ("c",)
+
+
+def default_target() -> str:
+    """The fastest runnable target available on this machine; :class:`TargetError` if none is."""
+    reasons = []
+    for name in FASTEST_FIRST:
+        reason = get_target(name).available()
+        if reason is None:
+            return name
+        reasons.append(f"{name}: {reason}")
+    raise TargetError(f"no runnable target is available here ({'; '.join(reasons)})")
+
+
 def target_names() -> list[str]:
     """All target names, sorted."""
     return sorted(TARGETS)
@@ -33,4 +49,4 @@ def get_target(name: str) -> Target:
     return getattr(importlib.import_module(module), attr)
 
 
-__all__ = ["TARGETS", "Kernel", "PlaneLayout", "Target", "get_target", "legalize", "target_names"]
+__all__ = ["FASTEST_FIRST", "TARGETS", "default_target", "Kernel", "PlaneLayout", "Target", "get_target", "legalize", "target_names"]

@@ -2,14 +2,12 @@
 
 A source that defines ``GATECC_PARTS`` (see :func:`gatecc.backends.c.emit_c`)
 is compiled as that many parts (``-DGATECC_PART=p``) in parallel, one
-compiler per core, and linked: part 0 (driver, packing, decoding) always
-with full optimisation, the parts holding the gate functions with
+compiler per core, and linked: part 0 (the driver loops) always with
+full optimisation, the parts holding the gate functions with
 :data:`FAST_FLAGS` when the net is big.  Builds are cached by a hash of the
-source, the flags and the compiler, so compiling the same net twice is
-instant.  The cache lives in
-``$GATECC_CACHE_DIR``, else ``$XDG_CACHE_HOME/gatecc``, else
-``~/.cache/gatecc``; a build is written under a temporary name and renamed,
-so concurrent builds of the same net are safe.
+source, the flags and the compiler in :func:`gatecc.cache.cache_dir`
+(written under a temporary name and renamed, so concurrent builds of the
+same net are safe).
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from ..cache import cache_dir
 from ..errors import BuildError
 
 #: Every compile: position independent, for this CPU, no debug info (it only
@@ -36,10 +35,13 @@ FULL_FLAGS = ("-O2",)
 #: The gate functions of big nets.  gcc's -O1 and -O2 spend most of their
 #: time on these functions in passes whose cost grows with the number of
 #: memory accesses in a function (dead-store elimination, value numbering
-#: through memory, RTL CSE tables) and which find nothing in code that is
-#: already CSE'd and folded; without them -O1 compiles about as fast as -O0
-#: and runs as fast as -O2 (benchmarks/RESULTS.md).
+#: through memory, RTL CSE tables) or that redo what gatecc's passes did
+#: (constant and copy propagation, IPA summaries); without them -O1 compiles
+#: about as fast as -O0 (measured: 6.8 s vs 6.4 s of CPU on the 48k-gate net,
+#: -O2 takes 5x longer) and runs as fast as -O2, 3x faster than -O0, since
+#: what matters here is register allocation and instruction selection.
 FAST_FLAGS = ("-O1", "-fno-tree-dse", "-fno-dse", "-fno-ipa-modref", "-fno-tree-fre", "-fno-tree-dominator-opts",
+              "-fno-tree-ccp", "-fno-tree-forwprop", "-fno-ipa-pure-const", "-fno-ipa-reference", "-fno-ipa-profile",
               "--param=max-cselib-memory-locations=20", "--param=max-cse-insns=100")
 
 #: The same idea for compilers that are not gcc (clang): plain -O1.
@@ -49,14 +51,6 @@ FAST_FLAGS_OTHER = ("-O1",)
 PARALLEL_MIN_CHARS = 200_000
 
 _PARTS = re.compile(r"^#define GATECC_PARTS (\d+)$", re.MULTILINE)
-
-
-def cache_dir() -> Path:
-    """Where built libraries are kept."""
-    if os.environ.get("GATECC_CACHE_DIR"):
-        return Path(os.environ["GATECC_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gatecc"
 
 
 def find_compiler(required: bool = True) -> str | None:

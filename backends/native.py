@@ -58,6 +58,9 @@ VECTOR_BITS = (64, 128, 256, 512)
 #: Below this many rows per thread a batch is not split further.
 MIN_ROWS_PER_THREAD = 8192
 
+#: Counts are returned as int32.
+MAX_COUNT_BITS = 31
+
 #: Bytes the tile's input and output planes should stay under (half an L1 data cache).
 TILE_BYTES = 16384
 
@@ -132,6 +135,14 @@ def check_chunk_nodes(n) -> int:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
         raise TargetError(f"chunk_nodes must be a positive integer, not {n!r}")
     return int(n)
+
+
+def check_count_widths(plane_layout) -> None:
+    """:class:`TargetError` when a count output does not fit the int32 results."""
+    for k, (kind, _, width) in enumerate(plane_layout.outputs):
+        if kind == "count" and width > MAX_COUNT_BITS:
+            raise TargetError(f"output {k} is a count of {width} bits; counts of at most {MAX_COUNT_BITS} bits "
+                              "fit the int32 results")
 
 
 def check_options(target: str, options: dict, known) -> None:

@@ -88,13 +88,18 @@ def baseline_source(net: LogicNet) -> str:
 
 
 class BaselineNet:
-    """The baseline built with ``gcc -O{opt_level}``; ``build_seconds`` is the compiler's wall time."""
+    """The baseline built with ``gcc -O{opt_level}``.
+
+    ``emit_seconds`` is the time to write its C, ``build_seconds`` the compiler's wall time.
+    """
 
     def __init__(self, net: LogicNet, opt_level: int, compiler: str = "gcc"):
         self.n_inputs = net.n_inputs
         self.k = net.groupsum.k if net.groupsum is not None else net.layers[-1].width
         self.counts = net.groupsum is not None
+        start = time.perf_counter()
         source = baseline_source(net)
+        self.emit_seconds = time.perf_counter() - start
         self._tmp = tempfile.TemporaryDirectory(prefix="gatecc-baseline-")
         src = Path(self._tmp.name) / "baseline.c"
         lib = Path(self._tmp.name) / "baseline.so"

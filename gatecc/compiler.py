@@ -45,16 +45,32 @@ class Lowered:
     passes: list[PassStats] = field(default_factory=list)
 
 
-def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, **options) -> Lowered:
-    """Lower, optimise, legalize and emit ``model`` for ``target``."""
+def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
+                    **options) -> Lowered:
+    """Lower, optimise, legalize and emit ``model`` for ``target``.
+
+    With ``cache`` (and no ``after_pass`` to call), a net lowered before with
+    the same target, level and options is read back from the on-disk cache
+    (:mod:`gatecc.cache`) instead of being optimised again.
+    """
+    from . import cache as disk
     from .backends import get_target, legalize
 
     tgt = get_target(target)
     if opt_level not in (0, 1, 2, 3):
         raise TargetError(f"optimisation level must be 0, 1, 2 or 3, not {opt_level}")
-    graph, stats = optimize(to_graph(model), opt_level, after_pass=after_pass)
+    raw = to_graph(model)
+    key = disk.lowered_key(raw, target, opt_level, options) if cache and after_pass is None else None
+    hit = disk.load_lowered(key) if key else None
+    if hit is not None:
+        graph, source, stats = hit
+        return Lowered(graph, source, target, opt_level, stats)
+    graph, stats = optimize(raw, opt_level, after_pass=after_pass)
     graph = legalize(graph)
-    return Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    if key:
+        disk.store_lowered(key, graph, lowered.source, stats)
+    return lowered
 
 
 class CompiledNet:
@@ -137,20 +153,25 @@ class CompiledNet:
         return f"<CompiledNet target={self.target} -O{self.opt_level} inputs={self.n_inputs} outputs={self.n_outputs}>"
 
 
-def compile(model, target: str | None = None, opt_level: int = 2, **options) -> CompiledNet:  # noqa: A001
+def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
+            **options) -> CompiledNet:
     """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
 
-    ``target`` defaults to ``"c"``.  ``opt_level`` 0-3 picks the pass pipeline.
+    ``target`` defaults to the fastest runnable target available here
+    (:func:`gatecc.backends.default_target`).  ``opt_level`` 0-3 picks the
+    pass pipeline; ``options`` go to the target (e.g. ``vector_bits``,
+    ``threads`` for the native targets).  ``cache=False`` recomputes
+    everything instead of reusing the on-disk cache (:mod:`gatecc.cache`).
     """
-    from .backends import PlaneLayout, get_target
+    from .backends import PlaneLayout, default_target, get_target
 
-    target = target or DEFAULT_TARGET
+    target = target or default_target()
     tgt = get_target(target)
     if not tgt.runnable:
         raise TargetError(f"target {target!r} only emits code (use gatecc lower); it cannot run")
     reason = tgt.available()
     if reason:
         raise TargetError(f"target {target!r} is not available here: {reason}")
-    lowered = lower_to_source(model, target, opt_level, **options)
+    lowered = lower_to_source(model, target, opt_level, cache=cache, **options)
     kernel = tgt.load(lowered.graph, lowered.source, **options)
     return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from .common import add_model_args, add_opt_args, formatter, optimised_graph, write_output
+from .common import (
+    add_model_args,
+    add_native_args,
+    add_opt_args,
+    formatter,
+    native_options,
+    optimised_graph,
+    write_output,
+)
 
 
 def register(sub) -> None:
@@ -19,6 +27,7 @@ def register(sub) -> None:
                    help=f"what to emit: {', '.join(target_names())} (default c)")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     add_opt_args(p)
+    add_native_args(p)
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")
@@ -31,13 +40,14 @@ def run(args) -> int:
     from ..ir.text import print_graph
 
     target = get_target(args.target)
+    options = native_options(args, target)
 
     def show(p, graph, stats):
         if args.print_ir_after_all:
             sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
 
     graph, stats = optimised_graph(args, after_pass=show)
-    source = target.emit(legalize(graph))
+    source = target.emit(legalize(graph), **options)
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")
