@@ -27,8 +27,8 @@ import numpy as np
 
 from .ir.graph import Graph
 
-#: Options that change how a net runs but not its source (not part of the key).
-RUN_ONLY_OPTIONS = frozenset({"threads"})
+#: Options that change how a net is built or run but not its source (not part of the key).
+RUN_ONLY_OPTIONS = frozenset({"threads", "cflags", "codegen"})
 
 
 def cache_dir() -> Path:

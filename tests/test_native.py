@@ -29,6 +29,18 @@ C = get_target("c")
 needs_cc = pytest.mark.skipif(C.available() is not None, reason=f"C target: {C.available()}")
 
 
+def native_targets():
+    """The native targets, each skipped (with the reason) where it cannot run here."""
+    params = []
+    for name in ("c", "llvm"):
+        reason = get_target(name).available()
+        params.append(pytest.param(name, id=name, marks=[pytest.mark.skip(reason=f"{name}: {reason}")] if reason else []))
+    return params
+
+
+NATIVE = native_targets()
+
+
 # -- the schedule, executed step by step in Python -------------------------------
 
 def run_schedule(graph: Graph, sched, planes: np.ndarray) -> np.ndarray:
@@ -116,12 +128,12 @@ def test_tile_sizes_are_whole_vectors_and_bounded():
 
 # -- widths, shapes and threads on the C target -----------------------------------
 
-@needs_cc
+@pytest.mark.parametrize("target", NATIVE)
 @pytest.mark.parametrize("bits", VECTOR_BITS)
 @settings(max_examples=6)
 @given(net=logic_nets(n_inputs=9), chunk_nodes=st.sampled_from([1, 3, 256]))
-def test_every_vector_width_matches_the_soft_model(bits, net, chunk_nodes):
-    compiled = gatecc.compile(net, target="c", vector_bits=bits, chunk_nodes=chunk_nodes)
+def test_every_vector_width_matches_the_soft_model(target, bits, net, chunk_nodes):
+    compiled = gatecc.compile(net, target=target, vector_bits=bits, chunk_nodes=chunk_nodes)
     assert compiled._kernel.layout.lanes == bits // 64
     assert_matches_soft(net, compiled, X9)
 
@@ -134,35 +146,35 @@ def _graph_with(n_inputs, outputs):
     return b.finish()
 
 
-@needs_cc
+@pytest.mark.parametrize("target", NATIVE)
 @pytest.mark.parametrize("n_inputs", [1, 7, 8, 9, 33, 63, 64, 65, 130])
 @pytest.mark.parametrize("bits", [64, 256, 512])
-def test_packing_every_input_count(n_inputs, bits):
+def test_packing_every_input_count(target, n_inputs, bits):
     # Outputs: a gate, an input and constants as planes; a count of (up to 31 of) the inputs.
     graph = _graph_with(n_inputs, lambda b: [b.gate(G.XOR, 0, n_inputs - 1) if n_inputs > 1 else b.not_(0),
                                              n_inputs - 1, b.const(1), b.const(0), list(range(min(31, n_inputs)))])
-    compiled = gatecc.compile(graph, target="c", vector_bits=bits)
+    compiled = gatecc.compile(graph, target=target, vector_bits=bits)
     x = np.random.default_rng(n_inputs).integers(0, 2, (1000, n_inputs)).astype(bool)
     np.testing.assert_array_equal(compiled(x), evaluate_samples(graph, x))
 
 
-@needs_cc
-def test_wide_counts_and_many_outputs():
+@pytest.mark.parametrize("target", NATIVE)
+def test_wide_counts_and_many_outputs(target):
     # A 20-bit count (decoded in 32-bit lanes) and 70 outputs.
     graph = _graph_with(24, lambda b: [list(range(20))] + [b.gate(G.AND, i % 24, (i + 5) % 24) for i in range(69)])
     x = np.random.default_rng(1).integers(0, 2, (777, 24)).astype(np.uint8)
-    np.testing.assert_array_equal(gatecc.compile(graph, target="c")(x), evaluate_samples(graph, x))
+    np.testing.assert_array_equal(gatecc.compile(graph, target=target)(x), evaluate_samples(graph, x))
     bits_only = _graph_with(24, lambda b: [b.gate(G.OR, i % 24, (i * 7) % 24) for i in range(100)])
-    np.testing.assert_array_equal(gatecc.compile(bits_only, target="c")(x), evaluate_samples(bits_only, x))
+    np.testing.assert_array_equal(gatecc.compile(bits_only, target=target)(x), evaluate_samples(bits_only, x))
 
 
-@needs_cc
-def test_threads_split_batches_without_changing_results():
+@pytest.mark.parametrize("target", NATIVE)
+def test_threads_split_batches_without_changing_results(target):
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
     net = net_from_arrays(random_arrays(5, n_inputs=30, widths=(64, 40), k=4, tau=1.0))
-    compiled = gatecc.compile(net, target="c", threads=1)
+    compiled = gatecc.compile(net, target=target, threads=1)
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, (41_000, 30)).astype(bool)
     planes = rng.integers(0, 2**63, (30, 1024), dtype=np.uint64)
@@ -177,13 +189,13 @@ def test_threads_split_batches_without_changing_results():
         np.testing.assert_array_equal(compiled(x[:batch]), one[:batch])
 
 
-@needs_cc
-def test_packed_api_takes_any_stride_and_alignment():
+@pytest.mark.parametrize("target", NATIVE)
+def test_packed_api_takes_any_stride_and_alignment(target):
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
     net = net_from_arrays(random_arrays(6, n_inputs=12, widths=(30, 8)))
-    compiled = gatecc.compile(net, target="c")
+    compiled = gatecc.compile(net, target=target)
     big = np.random.default_rng(2).integers(0, 2**63, (12, 41), dtype=np.uint64)
     view = big[:, 1:38]                      # not contiguous, not aligned, not a lane multiple
     expected = np.stack(evaluate(lower(net), np.ascontiguousarray(view)))
@@ -230,7 +242,7 @@ def test_emitted_c_is_one_self_contained_file(tmp_path):
 
 # -- options, errors and the build cache --------------------------------------------
 
-@needs_cc
+@pytest.mark.parametrize("target", NATIVE)
 @pytest.mark.parametrize("options, needle", [
     ({"vector_bits": 100}, "vector_bits"),
     ({"vector_bits": "512"}, "vector_bits"),
@@ -238,19 +250,19 @@ def test_emitted_c_is_one_self_contained_file(tmp_path):
     ({"threads": 0}, "threads"),
     ({"frobnicate": 1}, "no option 'frobnicate'"),
 ])
-def test_bad_options_are_one_clear_error(options, needle):
+def test_bad_options_are_one_clear_error(target, options, needle):
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
     with pytest.raises(gatecc.TargetError, match=needle):
-        gatecc.compile(net_from_arrays(random_arrays(1)), target="c", **options)
+        gatecc.compile(net_from_arrays(random_arrays(1)), target=target, **options)
 
 
-@needs_cc
-def test_counts_wider_than_31_bits_are_refused():
+@pytest.mark.parametrize("target", NATIVE)
+def test_counts_wider_than_31_bits_are_refused(target):
     graph = _graph_with(40, lambda b: [list(range(32))])
     with pytest.raises(gatecc.TargetError, match="32 bits"):
-        gatecc.compile(graph, target="c")
+        gatecc.compile(graph, target=target)
 
 
 @needs_cc
@@ -264,15 +276,15 @@ def test_setting_bad_thread_counts_is_refused():
             compiled.threads = bad
 
 
-@needs_cc
-def test_a_module_for_another_graph_is_refused():
+@pytest.mark.parametrize("target", NATIVE)
+def test_a_module_for_another_graph_is_refused(target):
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
-    a = gatecc.compile(net_from_arrays(random_arrays(1, widths=(10, 4))), target="c")
-    b = gatecc.compile(net_from_arrays(random_arrays(2, widths=(10, 5))), target="c")
+    a = gatecc.compile(net_from_arrays(random_arrays(1, widths=(10, 4))), target=target)
+    b = gatecc.compile(net_from_arrays(random_arrays(2, widths=(10, 5))), target=target)
     with pytest.raises(gatecc.BuildError, match="does not match"):
-        C.load(b.graph, a.source)
+        get_target(target).load(b.graph, a.source)
 
 
 @needs_cc
