@@ -23,10 +23,11 @@ TARGETS: dict[str, str] = {
 
 #: Runnable targets from fastest to slowest at run time; ``gatecc.compile``
 #: without a target takes the first one available here.  Measured on the
-#: 48k-gate net (benchmarks/RESULTS.md): the C code runs 1.2-1.4x faster than
-#: LLVM's (gcc's register allocation beats LLVM's fast one, which big nets
-#: need to JIT quickly), while LLVM builds in about the same time or less
-#: and needs no C compiler, so it is the choice where there is none.
+#: 48k-gate net (benchmarks/RESULTS.md): the C code ran 1.2-1.4x faster than
+#: LLVM's in most runs and never slower by more than noise (gcc's register
+#: allocation beats LLVM's fast one, which big nets need to JIT quickly),
+#: while LLVM builds in about the same time or less and needs no C
+#: compiler, so it is the choice where there is none.
 FASTEST_FIRST: tuple[str, ...] = ("c", "llvm")
 
 
@@ -54,4 +55,5 @@ def get_target(name: str) -> Target:
     return getattr(importlib.import_module(module), attr)
 
 
-__all__ = ["FASTEST_FIRST", "TARGETS", "default_target", "Kernel", "PlaneLayout", "Target", "get_target", "legalize", "target_names"]
+__all__ = ["FASTEST_FIRST", "TARGETS", "Kernel", "PlaneLayout", "Target", "default_target", "get_target", "legalize",
+           "target_names"]

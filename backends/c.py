@@ -17,11 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from .. import __version__
 from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
-from .native import Layout, NativeKernel, check_chunk_nodes, check_count_widths, check_options, check_vector_bits, tile_words_for
+from .native import (
+    Layout,
+    NativeKernel,
+    check_chunk_nodes,
+    check_count_widths,
+    check_options,
+    check_vector_bits,
+    tile_words_for,
+)
 from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
 from .target import PlaneLayout, Target
 
@@ -78,18 +87,11 @@ def host_vector_bits() -> int:
     return native_vector_bits()
 
 
-def _types(vector_bits: int) -> list[str]:
-    lanes = vector_bits // 64
-    if lanes == 1:
-        return [
-            "typedef uint64_t V;                  /* a word of 64 samples */",
-            "#define GATECC_LANE(x, l) (x)",
-        ]
-    n = vector_bits // 8
-    return [
-        f"typedef uint64_t V __attribute__((vector_size({n})));  /* {vector_bits} samples */",
-        "#define GATECC_LANE(x, l) ((x)[l])",
-    ]
+def _vector_type(vector_bits: int) -> str:
+    """The C typedef of one vector word."""
+    if vector_bits == 64:
+        return "typedef uint64_t V;  /* 64 samples */"
+    return f"typedef uint64_t V __attribute__((vector_size({vector_bits // 8})));  /* {vector_bits} samples */"
 
 
 def _chunk_function(index: int, chunk, ops, args, fa, fb) -> list[str]:
@@ -128,7 +130,7 @@ def _chunk_function(index: int, chunk, ops, args, fa, fb) -> list[str]:
 
 
 def part_ranges(n_chunks: int, parts: int = PARTS) -> list[range]:
-    """Chunks of each compilation part (parts 1..n); part 0 holds the driver and the I/O."""
+    """Chunks of each compilation part (parts 1..n); part 0 holds the driver loops."""
     n = max(1, min(parts, n_chunks))
     return [range(n_chunks * p // n, n_chunks * (p + 1) // n) for p in range(n)]
 
@@ -139,8 +141,9 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
     ``vector_bits`` (64, 128, 256 or 512) defaults to the widest the C
     compiler targets on this machine; ``chunk_nodes`` bounds each function.
     The file compiles on its own (``cc -O2 -shared -fPIC -march=native``);
-    it is also split into ``GATECC_PARTS`` parts (``-DGATECC_PART=p``) that
-    :mod:`.cbuild` compiles in parallel and links.
+    it is also split into ``GATECC_PARTS`` parts that :mod:`.cbuild`
+    compiles in parallel units (``-DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b``)
+    and links.
     """
     vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
     chunk_nodes = check_chunk_nodes(chunk_nodes)
@@ -160,7 +163,7 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
         "#include <stdint.h>",
         "#include <string.h>",
         "",
-        *_types(vector_bits),
+        _vector_type(vector_bits),
         f"#define GATECC_LANES {layout.lanes}",
         "#define GATECC_ZERO ((V){0})",
         "#define GATECC_ONES (~(V){0})",
@@ -171,10 +174,11 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
         f"#define GATECC_TILE_VECS {layout.tile_words // layout.lanes}",
         f"#define GATECC_SCRATCH_BYTES {layout.scratch_bytes}",
         "",
-        f"/* Built as one file, or as parts 0..{len(ranges)} compiled apart with -DGATECC_PART=p and linked. */",
+        f"/* Built as one file, or in units of parts 0..{len(ranges)} compiled apart with",
+        "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
         f"#define GATECC_PARTS {len(ranges) + 1}",
-        "#ifdef GATECC_PART",
-        "#define GATECC_IN_PART(p) (GATECC_PART == (p))",
+        "#ifdef GATECC_PART_FIRST",
+        "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
         '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
         "#else",
         "#define GATECC_IN_PART(p) 1",

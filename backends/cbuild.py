@@ -1,10 +1,9 @@
 """Compile C source into a shared library and load it with ctypes.
 
-A source that defines ``GATECC_PARTS`` (see :func:`gatecc.backends.c.emit_c`)
-is compiled as that many parts (``-DGATECC_PART=p``) in parallel, one
-compiler per core, and linked: part 0 (the driver loops) always with
-full optimisation, the parts holding the gate functions with
-:data:`FAST_FLAGS` when the net is big.  Builds are cached by a hash of the
+A big source that defines ``GATECC_PARTS`` (see :func:`gatecc.backends.c.emit_c`)
+is compiled in parallel, one compiler per core, each on a range of its
+parts (``-DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b``), and linked; a big
+net is compiled with :data:`FAST_FLAGS`.  Builds are cached by a hash of the
 source, the flags and the compiler in :func:`gatecc.cache.cache_dir`
 (written under a temporary name and renamed, so concurrent builds of the
 same net are safe).
@@ -29,7 +28,7 @@ from ..errors import BuildError
 #: costs time on generated code); vector words alias their uint64 planes.
 BASE_FLAGS = ("-g0", "-fPIC", "-march=native", "-fno-strict-aliasing", "-Wno-psabi")
 
-#: Full optimisation: part 0, and every part of a small net.
+#: Full optimisation: small nets, and the runtime.
 FULL_FLAGS = ("-O2",)
 
 #: The gate functions of big nets.  gcc's -O1 and -O2 spend most of their
@@ -103,52 +102,48 @@ def is_gcc(compiler: str) -> bool:
     return "__GNUC__" in macros and "__clang__" not in macros
 
 
-def part_flags(source: str, compiler: str, flags=None, fast: bool = False) -> list[tuple[str, ...]]:
-    """The flags of each compilation part of ``source`` (one part if it defines no ``GATECC_PARTS``).
-
-    ``flags`` replace the optimisation flags of every part (:data:`BASE_FLAGS` stay, before them).
-    """
-    found = _PARTS.search(source) if len(source) >= PARALLEL_MIN_CHARS else None
-    parts = int(found.group(1)) if found else 1
+def optimisation_flags(compiler: str, flags=None, fast: bool = False) -> tuple[str, ...]:
+    """Every flag of a build: :data:`BASE_FLAGS`, then ``flags`` if given, else :data:`FAST_FLAGS` or -O2."""
     if flags is not None:
-        return [BASE_FLAGS + tuple(flags)] * parts
-    fast_flags = (FAST_FLAGS if is_gcc(compiler) else FAST_FLAGS_OTHER) if fast else FULL_FLAGS
-    if parts == 1:
-        return [BASE_FLAGS + fast_flags]
-    return [BASE_FLAGS + (FULL_FLAGS if p == 0 else fast_flags) for p in range(parts)]
+        return BASE_FLAGS + tuple(flags)
+    if fast:
+        return BASE_FLAGS + (FAST_FLAGS if is_gcc(compiler) else FAST_FLAGS_OTHER)
+    return BASE_FLAGS + FULL_FLAGS
 
 
 def build_library(source: str, flags=None, fast: bool = False, jobs: int | None = None) -> Path:
     """Compile ``source`` to a shared library (cached); return its path.
 
-    ``flags`` replace the optimisation flags; ``fast`` compiles the gate
-    functions with :data:`FAST_FLAGS`; ``jobs`` compilers run at once
-    (default: one per core).
+    ``flags`` replace the optimisation flags; ``fast`` uses
+    :data:`FAST_FLAGS`; a big source with parts is compiled as ``jobs``
+    units at once (default: one per core), each a range of its parts.
     """
     from .native import default_threads
 
     compiler = find_compiler()
-    per_part = part_flags(source, compiler, flags, fast)
+    all_flags = optimisation_flags(compiler, flags, fast)
     key = hashlib.sha256(
-        "\0".join([source, repr(per_part), compiler, _compiler_id(compiler)]).encode()
+        "\0".join([source, " ".join(all_flags), compiler, _compiler_id(compiler)]).encode()
     ).hexdigest()[:32]
     directory = cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     lib = directory / f"net-{key}.so"
     if lib.exists():
         return lib
+    found = _PARTS.search(source) if len(source) >= PARALLEL_MIN_CHARS else None
+    parts = int(found.group(1)) if found else 1
+    jobs = min(jobs or default_threads(), parts)
     with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as tmp:
         src = Path(tmp) / "net.c"
         src.write_text(source)
         out = Path(tmp) / "net.so"
-        if len(per_part) == 1:
-            commands = [[compiler, *per_part[0], "-shared", "-o", str(out), str(src)]]
+        if jobs <= 1:
+            _run_all([[compiler, *all_flags, "-shared", "-o", str(out), str(src)]], 1, compiler)
         else:
-            objects = [Path(tmp) / f"part{p}.o" for p in range(len(per_part))]
-            commands = [[compiler, *f, f"-DGATECC_PART={p}", "-c", "-o", str(o), str(src)]
-                        for p, (f, o) in enumerate(zip(per_part, objects))]
-        _run_all(commands, jobs or default_threads(), compiler)
-        if len(per_part) > 1:
+            units = [(parts * j // jobs, parts * (j + 1) // jobs - 1) for j in range(jobs)]
+            objects = [Path(tmp) / f"unit{j}.o" for j in range(jobs)]
+            _run_all([[compiler, *all_flags, f"-DGATECC_PART_FIRST={first}", f"-DGATECC_PART_LAST={last}", "-c",
+                       "-o", str(obj), str(src)] for (first, last), obj in zip(units, objects)], jobs, compiler)
             _run_all([[compiler, "-shared", "-o", str(out), *map(str, objects)]], 1, compiler)
         os.replace(out, lib)
     return lib

@@ -36,6 +36,13 @@ def _const(typ, value):
     return ir.Constant(typ, value)
 
 
+def _splat(b: ir.IRBuilder, scalar, vector_type):
+    """``scalar`` in every lane of ``vector_type``."""
+    undef = ir.Constant(vector_type, ir.Undefined)
+    one = b.insert_element(undef, scalar, ir.Constant(I32, 0))
+    return b.shuffle_vector(one, undef, ir.Constant(ir.VectorType(I32, vector_type.count), [0] * vector_type.count))
+
+
 class _Loop:
     """``for (i = start; i < end; i += step)`` with the builder positioned in the body.
 
@@ -142,9 +149,9 @@ class RuntimeBuilder:
         for m in range(8):
             b.store(ir.Constant(I64, 0), b.gep(rows, [ir.Constant(I64, m)], inbounds=True, source_etype=I64))
         ones = ir.Constant(I64, 0x0101010101010101)
+        word = b.alloca(I64, name="v")
         with _Loop(b, 0, ir.Constant(I64, 64), name="r") as r:
             row = self._byte_ptr(b, p, b.add(b.mul(r.index, pitch), col))
-            word = b.alloca(I64, name="v")
             b.store(ir.Constant(I64, 0), word)
             with _Loop(b, 0, n, name="byte") as k:
                 byte = b.zext(b.load(self._byte_ptr(b, row, k.index), typ=I8), I64)
@@ -225,18 +232,14 @@ class RuntimeBuilder:
                 with _Loop(b, 0, width, name="bit") as k:
                     word = b.load(self._word_address(b, tp, n_planes, b.add(start, k.index), w), typ=I64)
                     seg = b.zext(b.trunc(b.lshr(word, shift), I16), lane)
-                    splat = b.shuffle_vector(b.insert_element(ir.Constant(vd, ir.Undefined), seg,
-                                                              ir.Constant(I32, 0)),
-                                             ir.Constant(vd, ir.Undefined), ir.Constant(ir.VectorType(I32, 16), [0] * 16))
-                    hit = b.sext(b.icmp_unsigned("!=", b.and_(splat, bit), zero), vd)
-                    place = b.shl(_const(vd, 1), b.shuffle_vector(
-                        b.insert_element(ir.Constant(vd, ir.Undefined), b.trunc(k.index, lane), ir.Constant(I32, 0)),
-                        ir.Constant(vd, ir.Undefined), ir.Constant(ir.VectorType(I32, 16), [0] * 16)))
+                    hit = b.sext(b.icmp_unsigned("!=", b.and_(_splat(b, seg, vd), bit), zero), vd)
+                    place = b.shl(_const(vd, 1), _splat(b, b.trunc(k.index, lane), vd))
                     b.store(b.or_(b.load(acc, typ=vd), b.and_(hit, place)), acc)
                 value = b.load(acc, typ=vd)
                 with _Loop(b, 0, n, name="j") as j:
                     item = b.extract_element(value, j.index)
-                    item = b.trunc(item, out) if out_bits < lane_bits else b.zext(item, out) if out_bits > lane_bits else item
+                    if out_bits != lane_bits:
+                        item = b.trunc(item, out) if out_bits < lane_bits else b.zext(item, out)
                     index = b.add(b.mul(b.add(r.index, j.index), n_out), o.index)
                     b.store(item, b.gep(y, [index], inbounds=True, source_etype=out))
         b.ret_void()

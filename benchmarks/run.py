@@ -165,12 +165,22 @@ def fresh_cache() -> tempfile.TemporaryDirectory:
     return tmp
 
 
-def prebuild_runtimes(vector_bits: int) -> None:
-    """Build the C runtime once before timing: it is per machine, not per net."""
+def prebuild_runtimes(vector_bits: int) -> dict[str, float]:
+    """Build the runtimes (the bool path) before timing: once per machine (C) or process (LLVM), not per net."""
+    seconds = {}
     if get_target("c").available() is None:
         from gatecc.backends.c_runtime import runtime_library
 
+        start = time.perf_counter()
         runtime_library(vector_bits)
+        seconds["c"] = time.perf_counter() - start
+    if get_target("llvm").available() is None:
+        from gatecc.backends.llvm_jit import runtime_run
+
+        start = time.perf_counter()
+        runtime_run(vector_bits)
+        seconds["llvm"] = time.perf_counter() - start
+    return seconds
 
 
 def bench_gatecc(net, target: str, threads: int, args, x_check, expected) -> Row:
@@ -313,7 +323,7 @@ def main() -> None:
     cache = fresh_cache()
     try:
         bits = host_vector_bits()
-        prebuild_runtimes(bits)
+        runtimes = prebuild_runtimes(bits)
         load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
         peak = peak_bit_ops(bits, args.threads)
         clock = clock_ghz()
@@ -323,8 +333,10 @@ def main() -> None:
         print(f"python {platform.python_version()}, numpy {np.__version__}, gatecc {gatecc.__version__}")
         ops_per_cycle = f", i.e. {peak / bits / (clock * 1e9) / args.threads:.2f} logic ops/cycle/core" if clock else ""
         print(f"peak vector logic (measured): {peak:.3g} bit-ops/s over {args.threads} threads{ops_per_cycle}")
-        print("roofline = gates x samples/s (end to end) / peak; every time is wall clock from a cold build cache "
-              "(the shared runtime is built once per machine, before timing); 'recompile' is a second compile")
+        print("roofline = gates x samples/s (end to end) / peak; every time is wall clock from a cold build cache; "
+              "'recompile' is a second compile of the same net")
+        print("runtimes (the bool path, built once per machine for C and per process for LLVM, before timing): "
+              + ", ".join(f"{name} {secs:.2f} s" for name, secs in runtimes.items()))
         nets = []
         if args.quick:
             nets.append(("random net, 400 inputs, 6 x 1000, GroupSum k=10", random_net(400, 1000, 6, 10)))

@@ -13,10 +13,11 @@ cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
-# Debian packages: a C compiler for the C target; the test extras need more.
+# Debian packages: a C compiler for the C target; the test extras need more
+# (llvm: llc, to check that the LLVM target's .ll files compile).
 apt_packages=(gcc libc6-dev)
 if (( want_test )); then
-  apt_packages+=(berkeley-abc)
+  apt_packages+=(berkeley-abc llvm)
 fi
 
 missing=()

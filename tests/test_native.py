@@ -203,15 +203,22 @@ def test_packed_api_takes_any_stride_and_alignment(target):
 
 
 @needs_cc
-def test_parallel_part_build_matches(monkeypatch):
+def test_parallel_part_build_matches(monkeypatch, tmp_path):
     from gatecc.backends import cbuild
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
-    monkeypatch.setattr(cbuild, "PARALLEL_MIN_CHARS", 0)   # build even a small net as parts
+    monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cbuild, "PARALLEL_MIN_CHARS", 0)   # build even a small net in parallel units
+    monkeypatch.setenv("GATECC_THREADS", "3")
+    commands = []
+    real = cbuild._run_all
+    monkeypatch.setattr(cbuild, "_run_all", lambda cmds, *a: commands.extend(cmds) or real(cmds, *a))
     net = net_from_arrays(random_arrays(8, n_inputs=9, widths=(40, 30, 20), k=2))
-    compiled = gatecc.compile(net, target="c", chunk_nodes=4)
+    compiled = gatecc.compile(net, target="c", chunk_nodes=4, cache=False)
     assert "#define GATECC_PARTS" in compiled.source
+    assert sum("-DGATECC_PART_FIRST=0" in " ".join(c) for c in commands) == 1
+    assert len([c for c in commands if "-c" in c]) == 3                # three units, then the link
     assert_matches_soft(net, compiled, X9)
 
 
