@@ -1,8 +1,15 @@
-"""The C backend: bit-parallel uint64 words, built with the system C compiler.
+"""The C backend: bit-parallel vector words, built with the system C compiler.
 
-The generated function evaluates the whole graph on one word (64 samples)
-per loop iteration.  Gates are rendered from :data:`gatecc.ir.gates.GATE_EXPRS`
-through the operator templates below, so this file holds no gate semantics.
+The code evaluates the graph on one vector word (``vector_bits`` samples,
+64 to 512, from GCC/Clang vector extensions) at a time.  The graph is split
+into ``noinline`` chunk functions of bounded size (:mod:`.schedule`), so
+full optimisation stays cheap to compile; values crossing chunks live in a
+per-thread scratch array.  Gates are rendered from
+:data:`gatecc.ir.gates.GATE_EXPRS` through the operator templates below, so
+this file holds no gate semantics.  The entry points and the threading are
+described in :mod:`.native`; packing and decoding of the bool path are in
+the shared runtime (``runtime.c``, built by :mod:`.c_runtime`), so a net's
+source holds only its gates and the planes API.
 """
 
 from __future__ import annotations
@@ -15,11 +22,18 @@ from .. import __version__
 from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
-from .cbuild import load_library
-from .target import Kernel, PlaneLayout, Target
-
-FUNCTION = "gatecc_eval"
-SIGNATURE = f"void {FUNCTION}(const uint64_t *in, uint64_t *out, size_t n_words);"
+from .native import (
+    NET_CDEF,
+    Layout,
+    NativeKernel,
+    check_chunk_nodes,
+    check_count_widths,
+    check_options,
+    check_vector_bits,
+    tile_words_for,
+)
+from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .target import PlaneLayout, Target
 
 #: C spelling of each operator of a gate expression.
 TEMPLATES = {
@@ -27,9 +41,27 @@ TEMPLATES = {
     "or": "({a} | {b})",
     "xor": "({a} ^ {b})",
     "not": "~{a}",
-    "0": "(uint64_t)0",
-    "1": "~(uint64_t)0",
+    "0": "GATECC_ZERO",
+    "1": "GATECC_ONES",
 }
+
+#: Nodes per chunk function: gcc compiles small functions a little faster per
+#: node (register allocation is superlinear) and they ran no slower (256 vs
+#: 1024: 7.0 s vs 8.6 s of compiler CPU on the 48k-gate net).
+DEFAULT_CHUNK_NODES = 256
+
+#: Compilation parts the chunk functions are spread over (see :func:`part_ranges`).
+PARTS = 8
+
+#: Up to this many gate and NOT nodes, the gate functions get full optimisation
+#: too (it costs little); bigger nets get :data:`.cbuild.FAST_FLAGS`.
+FULL_OPT_NODES = 4096
+
+#: Options the C target takes (``gatecc.compile(..., option=value)``).
+OPTIONS = ("vector_bits", "chunk_nodes", "cflags", "threads")
+
+#: The C expression of each gate id, with ``{a}`` and ``{b}`` for the operands.
+GATE_FORMATS = tuple(render_expr(e, TEMPLATES, {"a": "{a}", "b": "{b}"}) for e in GATE_EXPRS)
 
 
 def _var(node: int) -> str:
@@ -49,66 +81,199 @@ def node_expression(graph: Graph, node: int, templates=TEMPLATES, var=_var) -> s
     raise ValueError(f"node {node}: op {Op(int(op)).name} has no C expression")
 
 
-def emit_c(graph: Graph) -> str:
-    """C source for a legal graph: ``void gatecc_eval(in, out, n_words)``.
+def host_vector_bits() -> int:
+    """The vector width the C compiler targets here with ``-march=native`` (see :mod:`.cbuild`)."""
+    from .cbuild import native_vector_bits
 
-    ``in`` holds n_inputs planes of ``n_words`` words each, plane after plane;
-    ``out`` receives the planes of :class:`PlaneLayout` in the same way.
+    return native_vector_bits()
+
+
+def _vector_type(vector_bits: int) -> str:
+    """The C typedef of one vector word."""
+    if vector_bits == 64:
+        return "typedef uint64_t V;  /* 64 samples */"
+    return f"typedef uint64_t V __attribute__((vector_size({vector_bits // 8})));  /* {vector_bits} samples */"
+
+
+def _chunk_function(index: int, chunk, ops, args, fa, fb) -> list[str]:
+    # in, out and s are this vector word's inputs, outputs and the scratch
+    # slots, so every access is a constant offset; values from memory are
+    # read where used (no locals), so the compiler need not keep them live.
+    lines = [f"GATECC_CHUNK void gatecc_chunk{index}(const V *restrict in, V *restrict out, V *restrict s)", "{"]
+    add = lines.append
+    place = {FROM_INPUT: "in[{}]", FROM_SLOT: "s[{}]", FROM_OUTPUT: "out[{}]"}
+    name = {}
+    for step in chunk.steps:
+        if step[0] == LOAD:
+            name[step[1]] = place[step[2]].format(step[3])
+
+    def value(node):
+        if ops[node] == Op.CONST:
+            return TEMPLATES[str(args[node])]
+        return name.get(node) or f"v{node}"
+
+    fmt = GATE_FORMATS
+    for step in chunk.steps:
+        kind = step[0]
+        if kind == COMPUTE:
+            node = step[1]
+            if ops[node] == Op.GATE:
+                expr = fmt[args[node]].format(a=value(fa[node]), b=value(fb[node]))
+            else:
+                expr = f"~{value(fa[node])}"
+            add(f"    const V v{node} = {expr};")
+        elif kind == STORE:
+            add(f"    s[{step[2]}] = v{step[1]};")
+        elif kind == WRITE:
+            add(f"    out[{step[1]}] = {value(step[2])};")
+    lines += ["}", ""]
+    return lines
+
+
+def part_ranges(n_chunks: int, parts: int = PARTS) -> list[range]:
+    """Chunks of each compilation part (parts 1..n); part 0 holds the driver loops."""
+    n = max(1, min(parts, n_chunks))
+    return [range(n_chunks * p // n, n_chunks * (p + 1) // n) for p in range(n)]
+
+
+def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
+    """C source for a legal graph, with the entry points of :mod:`.native`.
+
+    ``vector_bits`` (64, 128, 256 or 512) defaults to the widest the C
+    compiler targets on this machine; ``chunk_nodes`` bounds each function.
+    The file compiles on its own (``cc -O2 -shared -fPIC -march=native``);
+    it is also split into ``GATECC_PARTS`` parts that :mod:`.cbuild`
+    compiles in parallel units (``-DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b``)
+    and links.
     """
-    layout = PlaneLayout.of(graph)
+    vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
+    chunk_nodes = check_chunk_nodes(chunk_nodes)
+    plane_layout = PlaneLayout.of(graph)
+    check_count_widths(plane_layout)
+    sched = schedule(graph, chunk_nodes)
+    layout = native_layout(graph, sched, plane_layout, vector_bits)
+    ops, args = graph.op.tolist(), graph.arg.tolist()
+    fa, fb = graph.a.tolist(), graph.b.tolist()
+    n_chunks = len(sched.chunks)
+    ranges = part_ranges(n_chunks)
+    signature = "(const V *restrict in, V *restrict out, V *restrict s)"
     lines = [
-        f"/* Generated by gatecc {__version__}: {graph.n_inputs} inputs, "
-        f"{graph.n_outputs} outputs, {count_gates(graph)} gates.  Do not edit. */",
+        f"/* Generated by gatecc {__version__}: {graph.n_inputs} inputs, {graph.n_outputs} outputs, "
+        f"{count_gates(graph)} gates in {n_chunks} functions, {vector_bits}-bit words.  Do not edit. */",
         "#include <stddef.h>",
         "#include <stdint.h>",
+        "#include <string.h>",
         "",
-        f"void {FUNCTION}(const uint64_t *restrict in, uint64_t *restrict out, size_t n_words)",
-        "{",
-        "    for (size_t w = 0; w < n_words; ++w) {",
+        _vector_type(vector_bits),
+        f"#define GATECC_LANES {layout.lanes}",
+        "#define GATECC_ZERO ((V){0})",
+        "#define GATECC_ONES (~(V){0})",
+        f"#define GATECC_N_IN {layout.n_inputs}",
+        f"#define GATECC_N_PLANES {layout.n_planes}",
+        f"#define GATECC_N_OUT {layout.n_outputs}",
+        f"#define GATECC_TILE_WORDS {layout.tile_words}",
+        f"#define GATECC_TILE_VECS {layout.tile_words // layout.lanes}",
+        f"#define GATECC_SCRATCH_BYTES {layout.scratch_bytes}",
+        "",
+        f"/* Built as one file, or in units of parts 0..{len(ranges)} compiled apart with",
+        "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
+        f"#define GATECC_PARTS {len(ranges) + 1}",
+        "#ifdef GATECC_PART_FIRST",
+        "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
+        '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
+        "#else",
+        "#define GATECC_IN_PART(p) 1",
+        "#define GATECC_CHUNK static __attribute__((noinline))",
+        "#endif",
+        "",
+        *(f"GATECC_CHUNK void gatecc_chunk{k}{signature};" for k in range(n_chunks)),
+        "",
     ]
-    body = lines.append
-    for i in range(graph.n_inputs):
-        body(f"        const uint64_t {_var(i)} = in[{i} * n_words + w];")
-    ops = graph.op.tolist()
-    for node in range(graph.n_inputs, graph.n_nodes):
-        if ops[node] in (Op.GATE, Op.NOT, Op.CONST):
-            body(f"        const uint64_t {_var(node)} = {node_expression(graph, node)};")
-    for k, node in enumerate(layout.planes):
-        body(f"        out[{k} * n_words + w] = {_var(node)};")
-    lines += ["    }", "}", ""]
+    for p, chunks in enumerate(ranges, start=1):
+        lines.append(f"#if GATECC_IN_PART({p})")
+        for index in chunks:
+            lines += _chunk_function(index, sched.chunks[index], ops, args, fa, fb)
+        lines += ["#endif", ""]
+    calls = [f"        gatecc_chunk{k}(i, o, s);" for k in range(n_chunks)]
+    lines += [
+        "#if GATECC_IN_PART(0)",
+        "/* n_vec vector words of a tile, word-major: all input planes of word 0, then of word 1, ...;",
+        "   the outputs likewise.  The bool path of the runtime calls this per tile. */",
+        "void gatecc_words(const V *restrict in, V *restrict out, V *restrict s, size_t n_vec)",
+        "{",
+        "    for (size_t v = 0; v < n_vec; ++v) {",
+        "        const V *i = in + v * GATECC_N_IN;",
+        "        V *o = out + v * GATECC_N_PLANES;",
+        *calls,
+        "    }",
+        "}",
+        "",
+        "/* The planes API: plane p of the input at in + p * stride (uint64 words), n_words words of it;",
+        "   stride and n_words multiples of GATECC_LANES.  Output plane k goes to out + k * stride. */",
+        "void gatecc_eval(const uint64_t *in, uint64_t *out, size_t stride, size_t n_words, void *work)",
+        "{",
+        "    V *s = (V *)work;",
+        "    V *tin = (V *)((char *)work + GATECC_SCRATCH_BYTES);",
+        "    V *tout = tin + (size_t)GATECC_N_IN * GATECC_TILE_VECS;",
+        "    for (size_t w0 = 0; w0 < n_words; w0 += GATECC_TILE_WORDS) {",
+        "        const size_t left = n_words - w0;",
+        "        const size_t n_vec = (left < GATECC_TILE_WORDS ? left : GATECC_TILE_WORDS) / GATECC_LANES;",
+        "        for (size_t v = 0; v < n_vec; ++v)",
+        "            for (size_t p = 0; p < GATECC_N_IN; ++p)",
+        "                memcpy(tin + v * GATECC_N_IN + p, in + p * stride + w0 + v * GATECC_LANES, sizeof(V));",
+        "        gatecc_words(tin, tout, s, n_vec);",
+        "        for (size_t v = 0; v < n_vec; ++v)",
+        "            for (size_t k = 0; k < GATECC_N_PLANES; ++k)",
+        "                memcpy(out + k * stride + w0 + v * GATECC_LANES, tout + v * GATECC_N_PLANES + k, sizeof(V));",
+        "    }",
+        "}",
+        "",
+        "/* The sizes this code was generated for (see gatecc/backends/native.py). */",
+        "void gatecc_info(uint64_t *info)",
+        "{",
+        f"    static const uint64_t values[] = {{{', '.join(str(v) for v in layout.info())}}};",
+        "    memcpy(info, values, sizeof values);",
+        "}",
+        "#endif",
+        "",
+    ]
     return "\n".join(lines)
 
 
-class CKernel(Kernel):
-    """A compiled shared library holding ``gatecc_eval``."""
-
-    def __init__(self, ffi, lib, n_inputs: int, n_planes: int):
-        self._ffi, self._lib = ffi, lib
-        self.n_inputs, self.n_planes = n_inputs, n_planes
-
-    def run(self, planes: np.ndarray) -> np.ndarray:
-        planes = np.ascontiguousarray(planes, dtype=np.uint64)
-        words = planes.shape[1]
-        out = np.empty((self.n_planes, words), dtype=np.uint64)
-        ffi = self._ffi
-        self._lib.gatecc_eval(
-            ffi.from_buffer("uint64_t[]", planes, require_writable=False),
-            ffi.from_buffer("uint64_t[]", out),
-            words,
-        )
-        return out
+def native_layout(graph: Graph, sched, plane_layout: PlaneLayout, vector_bits: int) -> Layout:
+    """The :class:`Layout` of the module emitted for ``graph``."""
+    lanes = vector_bits // 64
+    n_planes = len(plane_layout.planes)
+    return Layout(
+        lanes=lanes,
+        n_inputs=graph.n_inputs,
+        n_planes=n_planes,
+        n_outputs=len(plane_layout.outputs),
+        n_slots=sched.n_slots,
+        tile_words=tile_words_for(lanes, graph.n_inputs, n_planes),
+        counts=any(kind == "count" for kind, _, _ in plane_layout.outputs),
+    )
 
 
 @dataclass(frozen=True)
 class CTarget(Target):
-    """C source; runnable through the system C compiler and cffi."""
+    """C source; runnable through the system C compiler, loaded with cffi."""
+
+    options = OPTIONS
 
     def emit(self, graph: Graph, **options) -> str:
-        return emit_c(graph)
+        check_options(self.name, options, OPTIONS)
+        return emit_c(graph, options.get("vector_bits"), options.get("chunk_nodes", DEFAULT_CHUNK_NODES))
 
-    def load(self, graph: Graph, source: str, **options) -> Kernel:
-        ffi, lib = load_library(source, SIGNATURE, flags=options.get("cflags"))
-        return CKernel(ffi, lib, graph.n_inputs, len(PlaneLayout.of(graph).planes))
+    def load(self, graph: Graph, source: str, **options) -> NativeKernel:
+        from .c_runtime import runtime_run
+        from .cbuild import function_address, load_library
+
+        check_options(self.name, options, OPTIONS)
+        logic = int(np.count_nonzero((graph.op == Op.GATE) | (graph.op == Op.NOT)))
+        ffi, lib = load_library(source, NET_CDEF, flags=options.get("cflags"), fast=logic > FULL_OPT_NODES)
+        return NativeKernel.bind(lambda name: function_address(ffi, lib, name), graph, runtime_run,
+                                 keepalive=(ffi, lib), threads=options.get("threads"))
 
     def available(self) -> str | None:
         from .cbuild import find_compiler
@@ -116,4 +281,4 @@ class CTarget(Target):
         return None if find_compiler(required=False) else "no C compiler found (install gcc or set CC)"
 
 
-TARGET = CTarget("c", "C source, bit-parallel uint64 words (system C compiler + cffi)", ".c")
+TARGET = CTarget("c", "C source, bit-parallel vector words (system C compiler, loaded with cffi)", ".c")

@@ -76,6 +76,21 @@ class Kernel:
         """(n_inputs, words) uint64 -> (n_output_planes, words) uint64."""
         raise NotImplementedError
 
+    def run_samples(self, x: np.ndarray, layout: PlaneLayout) -> np.ndarray:
+        """(batch, n_inputs) uint8 0/1 rows -> ``layout.decode``'d outputs.
+
+        This default packs with numpy and calls :meth:`run`; native kernels
+        override it to pack and decode in compiled code.
+        """
+        from ..ir.planes import pack_bits
+
+        planes = pack_bits(x)
+        words = planes.shape[1]
+        padded = -(-words // self.word_multiple) * self.word_multiple
+        if padded != words:
+            planes = np.concatenate([planes, np.zeros((planes.shape[0], padded - words), np.uint64)], axis=1)
+        return layout.decode(self.run(planes)[:, :words], x.shape[0])
+
 
 @dataclass(frozen=True)
 class Target:

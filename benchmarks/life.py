@@ -82,7 +82,7 @@ class BaselineEngine:
 
     def __init__(self, graph):
         self._ffi, self._lib = load_library(baseline_source(graph), BASELINE_CDEF,
-                                            flags=("-O2", "-g0", "-fPIC", "-shared"))
+                                            flags=("-O2",))
 
     def run(self, words, steps):
         a = np.ascontiguousarray(words, dtype=np.uint64).copy()

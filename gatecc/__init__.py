@@ -4,7 +4,7 @@
 
     import gatecc
     net = gatecc.load("model.npz")          # LogicNet (model format v1)
-    fast = gatecc.compile(net)              # C, bit-parallel, loaded with cffi
+    fast = gatecc.compile(net)              # native code, the fastest target available here
     y = fast(x)                             # (batch, n_inputs) bools -> bits or counts
     ref = gatecc.soft_eval(net, x, hard=True)
 
@@ -21,14 +21,14 @@ from .load import load
 from .model import GroupSum, Layer, LogicNet
 
 
-def compile(model, target=None, opt_level=2, **options):  # noqa: A001
+def compile(model, target=None, opt_level=2, cache=True, **options):  # noqa: A001
     """Compile a LogicNet, Graph or model path into a runnable :class:`CompiledNet`.
 
     See :func:`gatecc.compiler.compile`.
     """
     from .compiler import compile as _compile
 
-    return _compile(model, target=target, opt_level=opt_level, **options)
+    return _compile(model, target=target, opt_level=opt_level, cache=cache, **options)
 
 
 def soft_eval(net, x, hard=False):

@@ -14,7 +14,6 @@ import numpy as np
 from .errors import InputError, ModelError, TargetError
 from .ir.graph import Graph
 from .ir.passes import PassStats, optimize
-from .ir.planes import pack_bits
 from .ir.verify import verify
 from .lower import lower
 from .model import LogicNet
@@ -46,8 +45,15 @@ class Lowered:
     passes: list[PassStats] = field(default_factory=list)
 
 
-def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, **options) -> Lowered:
-    """Lower, optimise, legalize and emit ``model`` for ``target``."""
+def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
+                    **options) -> Lowered:
+    """Lower, optimise, legalize and emit ``model`` for ``target``.
+
+    With ``cache`` (and no ``after_pass`` to call), a net lowered before with
+    the same target, level and options is read back from the on-disk cache
+    (:mod:`gatecc.cache`) instead of being optimised again.
+    """
+    from . import cache as disk
     from .backends import get_target
 
     tgt = get_target(target)
@@ -57,9 +63,19 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
         from .load import load
 
         model = load(model)
-    graph, stats = optimize(to_graph(model), opt_level, after_pass=after_pass)
+    options = emit_options(model, options)
+    raw = to_graph(model)
+    key = disk.lowered_key(raw, target, opt_level, options) if cache and after_pass is None else None
+    hit = disk.load_lowered(key) if key else None
+    if hit is not None:
+        graph, source, stats = hit
+        return Lowered(graph, source, target, opt_level, stats)
+    graph, stats = optimize(raw, opt_level, after_pass=after_pass)
     graph = tgt.legalize(graph)
-    return Lowered(graph, tgt.emit(graph, **emit_options(model, options)), target, opt_level, stats)
+    lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    if key:
+        disk.store_lowered(key, graph, lowered.source, stats)
+    return lowered
 
 
 def emit_options(model, options: dict | None = None) -> dict:
@@ -114,15 +130,31 @@ class CompiledNet:
         if batch == 0:
             dtype = np.uint8 if all(k == "bit" for k, _, _ in self.layout.outputs) else np.int32
             return np.zeros((0, self.n_outputs), dtype=dtype)
-        planes = pack_bits(x.astype(np.uint8, copy=False))
-        return self.layout.decode(self.run_planes(planes), batch)
+        # A bool array is read in place (its bytes are 0 or 1); anything else is converted once.
+        return self._kernel.run_samples(x if x.dtype == np.bool_ else x.astype(np.uint8), self.layout)
+
+    @property
+    def threads(self) -> int:
+        """Threads one call may use (settable; 1 for kernels that do not thread)."""
+        return getattr(self._kernel, "threads", 1)
+
+    @threads.setter
+    def threads(self, n: int) -> None:
+        if not hasattr(self._kernel, "threads"):
+            raise TargetError(f"target {self.target!r} does not run on threads")
+        self._kernel.threads = n
 
     def run_planes(self, planes: np.ndarray) -> np.ndarray:
-        """The packed API: (n_inputs, words) uint64 planes -> output planes.
+        """The packed API, for callers that already hold bit planes.
 
-        Sample j is bit j % 64 of word j // 64.  Output planes follow
-        ``self.layout``: a bit output is one plane, a count output is the
-        planes of a little-endian binary number.
+        ``planes`` is a ``(n_inputs, words)`` uint64 array: sample ``j`` is
+        bit ``j % 64`` of word ``j // 64`` of each input's row (see
+        :mod:`gatecc.ir.planes`: ``pack_bits`` / ``unpack_bits``).  Returns
+        ``(len(self.layout.planes), words)`` uint64 output planes: a bit
+        output is one plane, a count output is ``width`` planes holding its
+        bits, least significant first (``self.layout.outputs`` gives each
+        output's kind, first plane and width; ``self.layout.decode`` turns
+        planes into the same rows ``__call__`` returns).
         """
         planes = np.asarray(planes)
         if planes.ndim != 2 or planes.shape[0] != self.n_inputs or planes.dtype != np.uint64:
@@ -138,20 +170,25 @@ class CompiledNet:
         return f"<CompiledNet target={self.target} -O{self.opt_level} inputs={self.n_inputs} outputs={self.n_outputs}>"
 
 
-def compile(model, target: str | None = None, opt_level: int = 2, **options) -> CompiledNet:  # noqa: A001
+def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
+            **options) -> CompiledNet:
     """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
 
-    ``target`` defaults to ``"c"``.  ``opt_level`` 0-3 picks the pass pipeline.
+    ``target`` defaults to the fastest runnable target available here
+    (:func:`gatecc.backends.default_target`).  ``opt_level`` 0-3 picks the
+    pass pipeline; ``options`` go to the target (e.g. ``vector_bits``,
+    ``threads`` for the native targets).  ``cache=False`` recomputes
+    everything instead of reusing the on-disk cache (:mod:`gatecc.cache`).
     """
-    from .backends import PlaneLayout, get_target
+    from .backends import PlaneLayout, default_target, get_target
 
-    target = target or DEFAULT_TARGET
+    target = target or default_target()
     tgt = get_target(target)
     if not tgt.runnable:
         raise TargetError(f"target {target!r} only emits code (use gatecc lower); it cannot run")
     reason = tgt.available()
     if reason:
         raise TargetError(f"target {target!r} is not available here: {reason}")
-    lowered = lower_to_source(model, target, opt_level, **options)
+    lowered = lower_to_source(model, target, opt_level, cache=cache, **options)
     kernel = tgt.load(lowered.graph, lowered.source, **options)
     return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph))

@@ -13,6 +13,8 @@ cofactors, the soft relaxations and the expression each backend renders) is
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 N_GATES = 16
@@ -40,16 +42,19 @@ def table_from_function(fn) -> int:
     return sum(fn(a, b) << (3 - 2 * a - b) for a in (0, 1) for b in (0, 1))
 
 
+@cache  # pure in small ints: the builder calls these per node
 def swap_inputs(g: int) -> int:
     """Gate id of ``f(b, a)``: the same gate with its inputs exchanged."""
     return table_from_function(lambda a, b: truth(g, b, a))
 
 
+@cache  # pure in small ints: the builder calls these per node
 def negate_a(g: int) -> int:
     """Gate id of ``f(not a, b)``: absorbs an inverter on input A."""
     return table_from_function(lambda a, b: truth(g, 1 - a, b))
 
 
+@cache  # pure in small ints: the builder calls these per node
 def negate_b(g: int) -> int:
     """Gate id of ``f(a, not b)``: absorbs an inverter on input B."""
     return table_from_function(lambda a, b: truth(g, a, 1 - b))
@@ -60,31 +65,37 @@ def negate_output(g: int) -> int:
     return 15 - g
 
 
+@cache  # pure in small ints: the builder calls these per node
 def cofactor_a(g: int, value: int) -> tuple[int, int]:
     """The function of B left when A is fixed to ``value``: (f(v,0), f(v,1))."""
     return truth(g, value, 0), truth(g, value, 1)
 
 
+@cache  # pure in small ints: the builder calls these per node
 def cofactor_b(g: int, value: int) -> tuple[int, int]:
     """The function of A left when B is fixed to ``value``: (f(0,v), f(1,v))."""
     return truth(g, 0, value), truth(g, 1, value)
 
 
+@cache  # pure in small ints: the builder calls these per node
 def on_equal_inputs(g: int) -> tuple[int, int]:
     """The function of x left by ``f(x, x)``: (f(0,0), f(1,1))."""
     return truth(g, 0, 0), truth(g, 1, 1)
 
 
+@cache  # pure in small ints: the builder calls these per node
 def depends_on_a(g: int) -> bool:
     """True when the output of gate ``g`` can change with input A."""
     return any(truth(g, 0, b) != truth(g, 1, b) for b in (0, 1))
 
 
+@cache  # pure in small ints: the builder calls these per node
 def depends_on_b(g: int) -> bool:
     """True when the output of gate ``g`` can change with input B."""
     return any(truth(g, a, 0) != truth(g, a, 1) for a in (0, 1))
 
 
+@cache  # pure in small ints: the builder calls these per node
 def is_symmetric(g: int) -> bool:
     """True when f(a, b) == f(b, a) for all inputs (AND, OR, XOR, ...)."""
     return swap_inputs(g) == g

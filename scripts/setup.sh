@@ -18,8 +18,9 @@ apt_packages=(gcc libc6-dev)
 if (( want_test )); then
   # ABC and yosys prove the exports equivalent; Graphviz reads the DOT export;
   # Mesa's software Vulkan driver (lavapipe) runs the WGSL tests without a GPU;
-  # Chromium and its WebDriver run the WebGPU Life page headless (SwiftShader).
-  apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers chromium chromium-driver)
+  # Chromium and its WebDriver run the WebGPU Life page headless (SwiftShader);
+  # llvm: llc, to check that the LLVM target's .ll files compile.
+  apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers chromium chromium-driver llvm)
 fi
 
 missing=()

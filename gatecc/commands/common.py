@@ -72,6 +72,32 @@ def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = Tr
                        help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
 
 
+def add_native_args(p: argparse.ArgumentParser, threads: bool = False) -> None:
+    """--vector-bits (and --threads) for the native targets (c, llvm)."""
+    p.add_argument("--vector-bits", type=int, choices=(64, 128, 256, 512), metavar="BITS",
+                   help="native targets: samples per vector word, 64, 128, 256 or 512 "
+                        "(default: the widest this machine has)")
+    if threads:
+        p.add_argument("--threads", type=int, metavar="N",
+                       help="native targets: threads to run on (default: every core, or $GATECC_THREADS)")
+
+
+def native_options(args, target) -> dict:
+    """Target options from --vector-bits / --threads; an error if ``target`` does not take them."""
+    options = {}
+    if getattr(args, "vector_bits", None) is not None:
+        options["vector_bits"] = args.vector_bits
+    if getattr(args, "threads", None) is not None:
+        if args.threads < 1:
+            raise CommandError(f"--threads must be at least 1, not {args.threads}")
+        options["threads"] = args.threads
+    known = getattr(target, "options", ())
+    for name in options:
+        if name not in known:
+            raise CommandError(f"--{name.replace('_', '-')} does not apply to target {target.name!r}")
+    return options
+
+
 def optimised_graph(args, after_pass=None, model=None):
     """Load ``args.model`` (unless ``model`` is given) and run -O's pipeline (or --passes).
 

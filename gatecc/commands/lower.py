@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from .common import add_model_args, add_opt_args, formatter, load_model, optimised_graph, write_output
+from .common import (
+    add_model_args,
+    add_native_args,
+    add_opt_args,
+    formatter,
+    load_model,
+    native_options,
+    optimised_graph,
+    write_output,
+)
 
 
 def register(sub) -> None:
@@ -19,6 +28,7 @@ def register(sub) -> None:
                    help=f"what to emit: {', '.join(target_names())} (default c)")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     add_opt_args(p)
+    add_native_args(p)
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")
@@ -32,6 +42,7 @@ def run(args) -> int:
     from ..ir.text import print_graph
 
     target = get_target(args.target)
+    options = native_options(args, target)
 
     def show(p, graph, stats):
         if args.print_ir_after_all:
@@ -39,7 +50,7 @@ def run(args) -> int:
 
     model = load_model(args)
     graph, stats = optimised_graph(args, after_pass=show, model=model)
-    source = target.emit(target.legalize(graph), **emit_options(model))
+    source = target.emit(target.legalize(graph), **emit_options(model, options))
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .common import CommandError, add_model_args, add_opt_args, formatter, load_model, write_output
+from .common import (
+    CommandError,
+    add_model_args,
+    add_native_args,
+    add_opt_args,
+    formatter,
+    load_model,
+    native_options,
+    write_output,
+)
 
 
 def register(sub) -> None:
@@ -14,9 +23,10 @@ def register(sub) -> None:
                                    "('input bits -> output bits', or GroupSum counts).  With no --input\n"
                                    "or --npy, every input of a model with at most 20 inputs is shown.")
     add_model_args(p)
-    p.add_argument("--target", "-t", default="c", choices=target_names(), metavar="TARGET",
-                   help="the target to run on (default c)")
+    p.add_argument("--target", "-t", choices=target_names(), metavar="TARGET",
+                   help="the target to run on (default: the fastest available here)")
     add_opt_args(p, passes=False)
+    add_native_args(p, threads=True)
     p.add_argument("--input", "-i", action="append", metavar="BITS",
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
     p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs")
@@ -37,10 +47,13 @@ def run(args) -> int:
 
     import numpy as np
 
+    from ..backends import default_target, get_target
     from ..compiler import compile as compile_net
     from ..ir.evaluate import all_inputs
 
-    net = compile_net(load_model(args), target=args.target, opt_level=args.opt_level)
+    target = args.target or default_target()
+    options = native_options(args, get_target(target))
+    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, **options)
     n = net.n_inputs
     if args.npy:
         try:

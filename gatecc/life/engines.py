@@ -165,7 +165,8 @@ void gatecc_life(uint64_t *board, uint64_t *scratch, size_t rows, size_t w, size
 void gatecc_life_threads(int n);
 """
 
-LIFE_FLAGS = ("-O3", "-g0", "-fPIC", "-shared", "-march=native", "-fopenmp")
+#: Added to gatecc's base C flags (position independent, -march=native, no debug info).
+LIFE_FLAGS = ("-O3", "-fopenmp")
 
 
 #: Boards with fewer words than this step on one thread: a step then takes

@@ -1,0 +1,328 @@
+"""The LLVM backend: textual LLVM IR, JIT-compiled in-process with llvmlite.
+
+The module has the entry points of :mod:`.native` (``gatecc_words``,
+``gatecc_eval``, ``gatecc_info``) over ``<N x i64>`` vector words sized from
+the host (``<8 x i64>`` with AVX-512, ``<4 x i64>`` with AVX2, ...), with the
+graph split into ``noinline`` chunk functions by the same schedule as the C
+backend (:mod:`.schedule`).  Gates are rendered from
+:data:`gatecc.ir.gates.GATE_EXPRS` into SSA instructions, so this file holds
+no gate semantics.  ``gatecc lower --target llvm`` writes the module as text
+(LLVM 15 or newer reads it, LLVM 14 with ``-opaque-pointers``); the bool path
+comes from a runtime in LLVM IR (:mod:`.llvm_runtime`) built once per process.
+
+llvmlite is imported only when a module is JIT-compiled or the host's
+vector width is asked for, never by ``import gatecc``.  How big modules are
+compiled fast (and what that means for other users of LLVM in the process)
+is in :mod:`.llvm_jit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import __version__
+from ..ir.gates import GATE_EXPRS
+from ..ir.graph import Graph, Op
+from ..ir.stats import count_gates
+from .native import (
+    Layout,
+    NativeKernel,
+    check_chunk_nodes,
+    check_count_widths,
+    check_options,
+    check_vector_bits,
+    tile_words_for,
+)
+from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .target import PlaneLayout, Target
+
+#: Options the LLVM target takes.
+OPTIONS = ("vector_bits", "chunk_nodes", "threads", "codegen")
+
+#: Nodes per chunk function.  LLVM's instruction selection and register
+#: allocation are superlinear in function size; DESIGN.md section 6 measured
+#: 250 to 2000 as the sweet spot.
+DEFAULT_CHUNK_NODES = 512
+
+#: Parts the chunk functions are grouped into (see :mod:`.llvm_jit`).
+PARTS = 8
+
+#: Comment lines that start each part and the driver.
+PART_MARK = "; gatecc-part "
+DRIVER_MARK = "; gatecc-driver"
+
+#: Each operator of a gate expression as one SSA instruction.
+OPERATORS = {"and": "and", "or": "or", "xor": "xor"}
+
+
+def vector_type(vector_bits: int) -> str:
+    """The LLVM type of one vector word."""
+    lanes = vector_bits // 64
+    return "i64" if lanes == 1 else f"<{lanes} x i64>"
+
+
+def ones_constant(vector_bits: int) -> str:
+    """All bits set, as an LLVM constant of :func:`vector_type`."""
+    lanes = vector_bits // 64
+    return "-1" if lanes == 1 else "<" + ", ".join(["i64 -1"] * lanes) + ">"
+
+
+def zero_constant(vector_bits: int) -> str:
+    """All bits clear."""
+    return "0" if vector_bits == 64 else "zeroinitializer"
+
+
+class _GateRenderer:
+    """SSA instructions for gates, from the expression trees of :data:`GATE_EXPRS`."""
+
+    def __init__(self, vector_bits: int):
+        self.type = vector_type(vector_bits)
+        self.ones = ones_constant(vector_bits)
+        self.zero = zero_constant(vector_bits)
+
+    def render(self, gate: int, result: str, a: str, b: str, out: list[str]) -> str:
+        """Append the instructions of ``gate`` on operands ``a`` and ``b``; return the value's name.
+
+        A gate that is a wire or a constant emits nothing and returns the
+        operand or the constant.
+        """
+        leaves = {"a": a, "b": b, "0": self.zero, "1": self.ones}
+        temps = (f"{result}.{k}" for k in range(1, 8))  # inner nodes of the expression
+
+        def walk(expr, name):
+            if isinstance(expr, str):
+                return leaves[expr]
+            op, *args = expr
+            operands = [walk(x, next(temps)) for x in args]
+            if op == "not":
+                out.append(f"  {name} = xor {self.type} {operands[0]}, {self.ones}")
+            else:
+                out.append(f"  {name} = {OPERATORS[op]} {self.type} {operands[0]}, {operands[1]}")
+            return name
+
+        return walk(GATE_EXPRS[gate], result)
+
+
+def host_vector_bits() -> int:
+    """The widest integer vector LLVM's host CPU features allow."""
+    from .llvm_jit import host_vector_bits as jit_host_bits
+
+    return jit_host_bits()
+
+
+def _chunk_function(index: int, chunk, ops, args, fa, fb, r: _GateRenderer, align: int) -> list[str]:
+    t = r.type
+    lines = [f"define internal void @gatecc_chunk{index}(ptr noalias %in, ptr noalias %out, ptr noalias %s) "
+             "noinline nounwind {"]
+    add = lines.append
+    base = {FROM_INPUT: "%in", FROM_SLOT: "%s", FROM_OUTPUT: "%out"}
+    name: dict[int, str] = {}
+
+    loads: dict[int, tuple[str, int]] = {}
+    uses = [0]
+
+    def value(node):
+        if ops[node] == Op.CONST:
+            return r.ones if args[node] else r.zero
+        if node in loads:  # read from memory at each use: nothing stays live across the chunk
+            place, i = loads[node]
+            uses[0] += 1
+            tmp = f"%m{node}.{uses[0]}"
+            add(f"  {tmp}p = getelementptr inbounds {t}, ptr {base[place]}, i64 {i}")
+            add(f"  {tmp} = load {t}, ptr {tmp}p, align {align}")
+            return tmp
+        return name[node]
+
+    for step in chunk.steps:
+        kind = step[0]
+        if kind == COMPUTE:
+            node = step[1]
+            if ops[node] == Op.GATE:
+                name[node] = r.render(args[node], f"%v{node}", value(fa[node]), value(fb[node]), lines)
+            else:
+                add(f"  %v{node} = xor {t} {value(fa[node])}, {r.ones}")
+                name[node] = f"%v{node}"
+        elif kind == LOAD:
+            node, place, i = step[1:]
+            loads[node] = (place, i)
+        elif kind == STORE:
+            node, slot = step[1:]
+            add(f"  %q{node} = getelementptr inbounds {t}, ptr %s, i64 {slot}")
+            add(f"  store {t} {value(node)}, ptr %q{node}, align {align}")
+        else:
+            assert kind == WRITE
+            k, node = step[1:]
+            add(f"  %o{k} = getelementptr inbounds {t}, ptr %out, i64 {k}")
+            add(f"  store {t} {value(node)}, ptr %o{k}, align {align}")
+    lines += ["  ret void", "}", ""]
+    return lines
+
+
+def emit_llvm(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
+    """Textual LLVM IR for a legal graph, with the entry points of :mod:`.native`."""
+    vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
+    chunk_nodes = check_chunk_nodes(chunk_nodes)
+    plane_layout = PlaneLayout.of(graph)
+    check_count_widths(plane_layout)
+    sched = schedule(graph, chunk_nodes)
+    lanes = vector_bits // 64
+    n_planes = len(plane_layout.planes)
+    layout = Layout(lanes=lanes, n_inputs=graph.n_inputs, n_planes=n_planes, n_outputs=len(plane_layout.outputs),
+                    n_slots=sched.n_slots, tile_words=tile_words_for(lanes, graph.n_inputs, n_planes),
+                    counts=any(kind == "count" for kind, _, _ in plane_layout.outputs))
+    renderer = _GateRenderer(vector_bits)
+    t, align = renderer.type, vector_bits // 8
+    ops, args = graph.op.tolist(), graph.arg.tolist()
+    fa, fb = graph.a.tolist(), graph.b.tolist()
+    n_chunks = len(sched.chunks)
+    ranges = part_ranges(n_chunks)
+    lines = [
+        f"; Generated by gatecc {__version__}: {graph.n_inputs} inputs, {graph.n_outputs} outputs, "
+        f"{count_gates(graph)} gates in {n_chunks} functions, {vector_bits}-bit words.  Do not edit.",
+        "; Entry points: gatecc_words, gatecc_eval, gatecc_info (see gatecc docs/native.md).  Each part",
+        "; below is also a module of its own: gatecc compiles those of big nets in parallel.",
+    ]
+    signature = "(ptr noalias %in, ptr noalias %out, ptr noalias %s)"
+    for p, chunks in enumerate(ranges):
+        lines += ["", f"{PART_MARK}{p}"]
+        for index in chunks:
+            lines += _chunk_function(index, sched.chunks[index], ops, args, fa, fb, renderer, align)
+        lines += [f"define void @gatecc_part{p}{signature} noinline nounwind {{",
+                  *(f"  call void @gatecc_chunk{k}(ptr %in, ptr %out, ptr %s)" for k in chunks),
+                  "  ret void", "}"]
+    lines += ["", DRIVER_MARK, *_drivers(layout, len(ranges), t)]
+    return "\n".join(lines)
+
+
+def part_ranges(n_chunks: int, parts: int = PARTS) -> list[range]:
+    """Chunks of each part (at least one part, even for an empty graph)."""
+    n = max(1, min(parts, n_chunks))
+    return [range(n_chunks * p // n, n_chunks * (p + 1) // n) for p in range(n)]
+
+
+def _drivers(layout: Layout, n_parts: int, t: str) -> list[str]:
+    """``gatecc_words``, ``gatecc_eval`` and ``gatecc_info``."""
+    n_in, n_planes, lanes = layout.n_inputs, layout.n_planes, layout.lanes
+    vbytes = 8 * lanes
+    tile_vecs = layout.tile_words // lanes
+    calls = [f"  call void @gatecc_part{p}(ptr %i, ptr %o, ptr %s)" for p in range(n_parts)]
+    info = layout.info()
+    return [
+        "; n_vec vector words of a tile, word-major: the inputs of word 0, then of word 1, ...; outputs likewise.",
+        "define void @gatecc_words(ptr noalias %in, ptr noalias %out, ptr noalias %s, i64 %n_vec) nounwind {",
+        "entry:",
+        "  %none = icmp eq i64 %n_vec, 0",
+        "  br i1 %none, label %done, label %word",
+        "word:",
+        "  %v = phi i64 [ 0, %entry ], [ %next, %word ]",
+        f"  %ioff = mul i64 %v, {n_in}",
+        f"  %i = getelementptr inbounds {t}, ptr %in, i64 %ioff",
+        f"  %ooff = mul i64 %v, {n_planes}",
+        f"  %o = getelementptr inbounds {t}, ptr %out, i64 %ooff",
+        *calls,
+        "  %next = add i64 %v, 1",
+        "  %more = icmp ult i64 %next, %n_vec",
+        "  br i1 %more, label %word, label %done",
+        "done:",
+        "  ret void",
+        "}",
+        "",
+        "; The planes API: plane p at in + p * stride (uint64 words), n_words of them (multiples of the lanes).",
+        "define void @gatecc_eval(ptr noalias %in, ptr noalias %out, i64 %stride, i64 %n_words, ptr %work) nounwind {",
+        "entry:",
+        f"  %tin = getelementptr inbounds i8, ptr %work, i64 {layout.scratch_bytes}",
+        f"  %tout = getelementptr inbounds {t}, ptr %tin, i64 {n_in * tile_vecs}",
+        "  br label %tile",
+        "tile:",
+        "  %w0 = phi i64 [ 0, %entry ], [ %w0next, %scattered ]",
+        "  %left = sub i64 %n_words, %w0",
+        "  %any = icmp ugt i64 %left, 0",
+        "  br i1 %any, label %sizes, label %done",
+        "sizes:",
+        f"  %short = icmp ult i64 %left, {layout.tile_words}",
+        f"  %count = select i1 %short, i64 %left, i64 {layout.tile_words}",
+        f"  %nvec = udiv i64 %count, {lanes}",
+        f"  %ngather = mul i64 %nvec, {n_in}",
+        "  %gnone = icmp eq i64 %ngather, 0",
+        "  br i1 %gnone, label %gathered, label %gather",
+        "gather:",  # element j: vector word j / n_in of plane j % n_in
+        "  %gj = phi i64 [ 0, %sizes ], [ %gjnext, %gather ]",
+        f"  %gv = udiv i64 %gj, {n_in}",
+        f"  %gp = urem i64 %gj, {n_in}",
+        "  %gprow = mul i64 %gp, %stride",
+        f"  %gvw = mul i64 %gv, {lanes}",
+        "  %gcol = add i64 %w0, %gvw",
+        "  %gword = add i64 %gprow, %gcol",
+        "  %gsrc = getelementptr inbounds i64, ptr %in, i64 %gword",
+        f"  %gval = load {t}, ptr %gsrc, align 8",
+        f"  %gdst = getelementptr inbounds {t}, ptr %tin, i64 %gj",
+        f"  store {t} %gval, ptr %gdst, align {vbytes}",
+        "  %gjnext = add i64 %gj, 1",
+        "  %gmore = icmp ult i64 %gjnext, %ngather",
+        "  br i1 %gmore, label %gather, label %gathered",
+        "gathered:",
+        "  call void @gatecc_words(ptr %tin, ptr %tout, ptr %work, i64 %nvec)",
+        f"  %nscatter = mul i64 %nvec, {n_planes}",
+        "  %snone = icmp eq i64 %nscatter, 0",
+        "  br i1 %snone, label %scattered, label %scatter",
+        "scatter:",
+        "  %sj = phi i64 [ 0, %gathered ], [ %sjnext, %scatter ]",
+        f"  %sv = udiv i64 %sj, {max(1, n_planes)}",
+        f"  %sk = urem i64 %sj, {max(1, n_planes)}",
+        "  %skrow = mul i64 %sk, %stride",
+        f"  %svw = mul i64 %sv, {lanes}",
+        "  %scol = add i64 %w0, %svw",
+        "  %sword = add i64 %skrow, %scol",
+        f"  %ssrc = getelementptr inbounds {t}, ptr %tout, i64 %sj",
+        f"  %sval = load {t}, ptr %ssrc, align {vbytes}",
+        "  %sdst = getelementptr inbounds i64, ptr %out, i64 %sword",
+        f"  store {t} %sval, ptr %sdst, align 8",
+        "  %sjnext = add i64 %sj, 1",
+        "  %smore = icmp ult i64 %sjnext, %nscatter",
+        "  br i1 %smore, label %scatter, label %scattered",
+        "scattered:",
+        "  %w0next = add i64 %w0, %count",
+        "  br label %tile",
+        "done:",
+        "  ret void",
+        "}",
+        "",
+        "; The sizes this code was generated for (see gatecc/backends/native.py).",
+        "define void @gatecc_info(ptr %info) nounwind {",
+        *(line for k, v in enumerate(info) for line in (
+            f"  %f{k} = getelementptr inbounds i64, ptr %info, i64 {k}",
+            f"  store i64 {v}, ptr %f{k}, align 8")),
+        "  ret void",
+        "}",
+        "",
+    ]
+
+
+@dataclass(frozen=True)
+class LLVMTarget(Target):
+    """Textual LLVM IR; runnable through llvmlite's JIT (no C compiler needed)."""
+
+    options = OPTIONS
+
+    def emit(self, graph: Graph, **options) -> str:
+        check_options(self.name, options, OPTIONS)
+        return emit_llvm(graph, options.get("vector_bits"), options.get("chunk_nodes", DEFAULT_CHUNK_NODES))
+
+    def load(self, graph: Graph, source: str, **options) -> NativeKernel:
+        from .llvm_jit import compile_module, runtime_run
+
+        check_options(self.name, options, OPTIONS)
+        logic = int(np.count_nonzero((graph.op == Op.GATE) | (graph.op == Op.NOT)))
+        engine = compile_module(source, logic, options.get("codegen", "auto"))
+        return NativeKernel.bind(engine.get_function_address, graph, runtime_run, keepalive=engine,
+                                 threads=options.get("threads"))
+
+    def available(self) -> str | None:
+        from .llvm_jit import unavailable_reason
+
+        return unavailable_reason()
+
+
+TARGET = LLVMTarget("llvm", "LLVM IR, bit-parallel vector words (JIT-compiled with llvmlite)", ".ll")

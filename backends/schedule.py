@@ -1,0 +1,200 @@
+"""Split a legal graph into functions of bounded size for the native backends.
+
+Compilers are fast on many small functions and slow on one huge one (gcc
+-O2 and LLVM's instruction schedulers are superlinear in function size), so
+the C and LLVM backends emit the graph as a sequence of *chunks*: each chunk
+is one function that computes a bounded number of nodes for one vector word.
+
+A value lives in one of four places:
+
+* an input plane (``in``), read where needed;
+* a constant, rendered inline;
+* a local of the chunk that computes it, when only that chunk reads it;
+* a *scratch slot*, when later chunks read it, or the output plane it is
+  written to when it is an output (later chunks read it back from there).
+
+Slots are reused once no later chunk reads the value in them (interval
+colouring over chunk indices), so the scratch array stays as small as the
+widest cut of the graph and, per thread, in cache.
+
+Nodes are ordered depth-first from the outputs: the cone of one output is
+finished before the next starts, which keeps values close to their readers
+(few slots, short live ranges for the register allocator).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+
+from ..ir.graph import Graph, Op
+from .target import PlaneLayout
+
+#: Default bound on the nodes of one chunk (see the module docstring).
+DEFAULT_CHUNK_NODES = 1024
+
+# Where a value read by a chunk comes from.
+FROM_INPUT, FROM_SLOT, FROM_OUTPUT = "in", "slot", "out"
+
+
+# The steps of a chunk's program.
+LOAD, COMPUTE, STORE, WRITE = "load", "compute", "store", "write"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One function's work, as a straight-line program of steps.
+
+    * ``(LOAD, node, place, index)``: take the value of ``node`` from input
+      plane ``index`` (place ``FROM_INPUT``), scratch slot ``index``
+      (``FROM_SLOT``) or output plane ``index`` written by an earlier chunk
+      (``FROM_OUTPUT``);
+    * ``(COMPUTE, node)``: compute a gate or NOT node from values already
+      loaded or computed (constant fanins are rendered inline);
+    * ``(STORE, node, slot)``: keep the value for later chunks;
+    * ``(WRITE, plane, node)``: write an output plane (a constant node's
+      value is rendered inline).
+
+    Loads come right before the first step that needs them and stores and
+    writes right after the value is computed, so few values are live at once.
+    """
+
+    steps: tuple[tuple, ...]
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        """The nodes this chunk computes, in order."""
+        return tuple(step[1] for step in self.steps if step[0] == COMPUTE)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The chunks of a legal graph and the size of its scratch array."""
+
+    chunks: tuple[Chunk, ...]
+    n_slots: int
+    n_planes: int
+
+    @property
+    def n_nodes(self) -> int:
+        """Gate and NOT nodes computed, over all chunks."""
+        return sum(len(c.nodes) for c in self.chunks)
+
+
+def _logic_mask(graph: Graph) -> list[bool]:
+    return ((graph.op == Op.GATE) | (graph.op == Op.NOT)).tolist()
+
+
+def _fanins(graph: Graph) -> list[tuple[int, ...]]:
+    """Fanins of every node: (a, b) for gates, (a,) for NOTs, () otherwise."""
+    ops, fa, fb = graph.op.tolist(), graph.a.tolist(), graph.b.tolist()
+    gate, not_ = int(Op.GATE), int(Op.NOT)
+    return [(a, b) if op == gate else (a,) if op == not_ else () for op, a, b in zip(ops, fa, fb)]
+
+
+def evaluation_order(graph: Graph, roots, fanins=None) -> list[int]:
+    """Gate and NOT nodes the ``roots`` depend on, in depth-first post-order.
+
+    Each root's cone is completed before the next root starts.  Iterative,
+    so deep graphs do not hit Python's recursion limit.
+    """
+    fanins = fanins or _fanins(graph)
+    logic = _logic_mask(graph)
+    seen = bytearray(graph.n_nodes)
+    order: list[int] = []
+    append = order.append
+    for root in roots:
+        if seen[root] or not logic[root]:
+            continue
+        seen[root] = 1
+        stack = [root]
+        # A node is pushed as ~node once its fanins are on the stack above it.
+        while stack:
+            node = stack.pop()
+            if node < 0:
+                append(~node)
+                continue
+            stack.append(~node)
+            for x in reversed(fanins[node]):  # a's cone first
+                if not seen[x] and logic[x]:
+                    seen[x] = 1
+                    stack.append(x)
+    return order
+
+
+def schedule(graph: Graph, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> Schedule:
+    """Partition the live logic of a legal ``graph`` into chunks of at most ``chunk_nodes`` nodes."""
+    if chunk_nodes < 1:
+        raise ValueError("chunk_nodes must be at least 1")
+    planes = list(PlaneLayout.of(graph).planes)
+    fanins = _fanins(graph)
+    logic = _logic_mask(graph)
+    ops, args = graph.op.tolist(), graph.arg.tolist()
+    order = evaluation_order(graph, planes, fanins)
+    n_chunks = max(1, -(-len(order) // chunk_nodes))
+    chunk_of = [-1] * graph.n_nodes
+    for pos, node in enumerate(order):
+        chunk_of[node] = pos // chunk_nodes
+
+    # Last chunk reading each computed value.
+    last_use = list(chunk_of)
+    for node in order:
+        c = chunk_of[node]
+        for x in fanins[node]:
+            if c > last_use[x]:
+                last_use[x] = c
+
+    writes_of: dict[int, list[int]] = {}
+    for k, node in enumerate(planes):
+        writes_of.setdefault(node, []).append(k)
+
+    # Values read by later chunks get a slot unless they are output planes.
+    slot_of: dict[int, int] = {}
+    free: list[int] = []
+    n_slots = 0
+    expiring: list[tuple[int, int]] = []  # (last chunk, slot)
+    for node in order:
+        c, last = chunk_of[node], last_use[node]
+        while expiring and expiring[0][0] < c:
+            heapq.heappush(free, heapq.heappop(expiring)[1])
+        if last > c and node not in writes_of:
+            slot = heapq.heappop(free) if free else n_slots
+            n_slots = max(n_slots, slot + 1)
+            slot_of[node] = slot
+            heapq.heappush(expiring, (last, slot))
+
+    input_, const = int(Op.INPUT), int(Op.CONST)
+
+    def place(x: int) -> tuple[str, int]:
+        if ops[x] == input_:
+            return FROM_INPUT, args[x]
+        if x in slot_of:
+            return FROM_SLOT, slot_of[x]
+        return FROM_OUTPUT, writes_of[x][0]
+
+    steps: list[list[tuple]] = [[] for _ in range(n_chunks)]
+    loaded_in = [-1] * graph.n_nodes  # the last chunk that loaded each value
+    for node in order:
+        c = chunk_of[node]
+        add = steps[c].append
+        for x in fanins[node]:
+            # Constants are inline and values of this chunk are locals; the rest is loaded once.
+            if loaded_in[x] != c and ops[x] != const and not (logic[x] and chunk_of[x] == c):
+                loaded_in[x] = c
+                add((LOAD, x, *place(x)))
+        add((COMPUTE, node))
+        if node in slot_of:
+            add((STORE, node, slot_of[node]))
+        for k in writes_of.get(node, ()):
+            add((WRITE, k, node))
+    # Output planes that are inputs or constants are written by the last chunk.
+    last = n_chunks - 1
+    for k, node in enumerate(planes):
+        if not logic[node]:
+            if ops[node] == input_ and loaded_in[node] != last:
+                loaded_in[node] = last
+                steps[last].append((LOAD, node, *place(node)))
+            steps[last].append((WRITE, k, node))
+
+    return Schedule(tuple(Chunk(tuple(s)) for s in steps), n_slots, len(planes))
