@@ -146,8 +146,10 @@ def check_count_widths(plane_layout) -> None:
 
 def check_options(target: str, options: dict, known) -> None:
     """:class:`TargetError` naming the first option ``target`` does not take."""
+    from .target import MODEL_OPTIONS
+
     for name in options:
-        if name not in known:
+        if name not in known and name not in MODEL_OPTIONS:
             raise TargetError(f"target {target!r} has no option {name!r} (options: {', '.join(sorted(known))})")
 
 

@@ -18,6 +18,11 @@ from ..ir.graph import Graph, Op
 from ..ir.passes.adders import expand_popcounts, has_popcounts
 
 
+#: Options the compiler adds from the model itself (see gatecc.compiler.emit_options);
+#: every target accepts them, and targets that have no use for them ignore them.
+MODEL_OPTIONS = frozenset({"groupsum"})
+
+
 def legalize(graph: Graph) -> Graph:
     """The graph a backend can emit: popcounts expanded into adder trees."""
     return expand_popcounts(graph) if has_popcounts(graph) else graph
