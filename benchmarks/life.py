@@ -101,6 +101,50 @@ def timed(engine, words, steps):
     return steps / (time.perf_counter() - t), out
 
 
+def measure(model_path: str | None = None, size: int = 512, steps: int = 2000, jax_steps: int = 2) -> list[str]:
+    """Run every engine on one board; returns the printed lines (header and table)."""
+    from gatecc.commands.life import default_model
+    from gatecc.ir.passes import parse_pipeline, run_pipeline
+
+    net = gatecc.load(model_path or default_model())
+    extracted, _ = run_pipeline(lower_to_source(net, "c", 0).graph, parse_pipeline("dce"))
+    optimised = lower_to_source(net, "c", 2).graph
+    lines = [f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+             f"board {size}x{size}, {steps} steps",
+             f"circuit: {count_gates(extracted)} gates as extracted (dce only), {count_gates(optimised)} after -O2"]
+
+    board = random_board(size, seed=1)
+    words = pack_board(board)
+    expected = _ref(board, steps)
+    engines = [
+        ("baseline: reproduction's approach", BaselineEngine(extracted), steps),
+        (f"gatecc fused C, -O2 circuit, {os.cpu_count()} threads", FusedCEngine(optimised, threads=os.cpu_count()),
+         steps),
+        ("gatecc fused C, -O2 circuit, default threads", FusedCEngine(optimised), steps),
+        ("gatecc fused C, -O2 circuit, 1 thread", FusedCEngine(optimised, threads=1), steps),
+        ("gatecc fused C, extracted circuit, 1 thread", FusedCEngine(extracted, threads=1), steps),
+        ("gatecc planes engine (target c)", PlaneEngine(gatecc.compile(net, target="c")), max(1, steps // 10)),
+    ]
+    rows = []
+    for name, engine, n in engines:
+        rate, out = timed(engine, words, n)
+        ref = expected if n == steps else _ref(board, n)
+        rows.append((name, rate, bool((unpack_board(out) == ref).all())))
+    if isinstance(net, gatecc.LogicNet) and jax_steps:
+        run_jax(net, board, 1)
+        t = time.perf_counter()
+        out = run_jax(net, board, jax_steps)
+        rate = jax_steps / (time.perf_counter() - t)
+        rows.append(("JAX model, hard mode", rate, bool((out == _ref(board, jax_steps)).all())))
+
+    base = rows[0][1]
+    lines.append(f"{'engine':<46} {'steps/s':>12} {'cell updates/s':>15} {'vs baseline':>12}  exact")
+    for name, rate, ok in rows:
+        lines.append(f"{name:<46} {rate:>12,.1f} {rate * size ** 2:>15.3g} {rate / base:>11.2f}x  "
+                     f"{'yes' if ok else 'NO'}")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="Life model (default: the shipped examples/life.npz)")
@@ -108,50 +152,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--jax-steps", type=int, default=2)
     args = ap.parse_args()
-
-    from gatecc.commands.life import default_model
-
-    net = gatecc.load(args.model or default_model())
-    extracted = lower_to_source(net, "c", 0).graph
-    from gatecc.ir.passes import parse_pipeline, run_pipeline
-    extracted, _ = run_pipeline(extracted, parse_pipeline("dce"))
-    optimised = lower_to_source(net, "c", 2).graph
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"board {args.size}x{args.size}, {args.steps} steps")
-    print(f"circuit: {count_gates(extracted)} gates as extracted (dce only), {count_gates(optimised)} after -O2")
-
-    board = random_board(args.size, seed=1)
-    words = pack_board(board)
-    expected = board
-    for _ in range(args.steps):
-        expected = reference_step(expected)
-
-    engines = [
-        ("baseline: reproduction's approach", BaselineEngine(extracted), args.steps),
-        (f"gatecc fused C, -O2 circuit, {os.cpu_count()} threads", FusedCEngine(optimised, threads=os.cpu_count()),
-         args.steps),
-        ("gatecc fused C, -O2 circuit, default threads", FusedCEngine(optimised), args.steps),
-        ("gatecc fused C, -O2 circuit, 1 thread", FusedCEngine(optimised, threads=1), args.steps),
-        ("gatecc fused C, extracted circuit, 1 thread", FusedCEngine(extracted, threads=1), args.steps),
-        ("gatecc planes engine (target c)", PlaneEngine(gatecc.compile(net, target="c")), max(1, args.steps // 10)),
-    ]
-    rows = []
-    for name, engine, steps in engines:
-        rate, out = timed(engine, words, steps)
-        ref = expected if steps == args.steps else _ref(board, steps)
-        ok = bool((unpack_board(out) == ref).all())
-        rows.append((name, rate, ok))
-    if isinstance(net, gatecc.LogicNet) and args.jax_steps:
-        run_jax(net, board, 1)
-        t = time.perf_counter()
-        out = run_jax(net, board, args.jax_steps)
-        rate = args.jax_steps / (time.perf_counter() - t)
-        rows.append(("JAX model, hard mode", rate, bool((out == _ref(board, args.jax_steps)).all())))
-
-    base = rows[0][1]
-    print(f"{'engine':<46} {'steps/s':>12} {'cell updates/s':>15} {'vs baseline':>12}  exact")
-    for name, rate, ok in rows:
-        print(f"{name:<46} {rate:>12,.1f} {rate * args.size ** 2:>15.3g} {rate / base:>11.2f}x  {'yes' if ok else 'NO'}")
+    print("\n".join(measure(args.model, args.size, args.steps, args.jax_steps)))
 
 
 def _ref(board, steps):

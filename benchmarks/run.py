@@ -17,8 +17,8 @@ from a (batch, n_inputs) bool array to the outputs:
   compile time = the first call (XLA compilation included).
 
 Nets: the issue's 48k-gate MNIST-shaped random net (400 inputs, 6 layers of
-8000, GroupSum k = 10), ``examples/digits.npz`` when present, and Life
-steps/s when ``gatecc.life`` exists.  Ratios are against ``baseline -O0``
+8000, GroupSum k = 10), ``examples/digits.npz``, and Life steps/s
+(``benchmarks/life.py``).  Ratios are against ``baseline -O0``
 measured in the same run, so they hold on a busy machine where absolute
 figures do not.  The roofline column divides gates x samples/s (end to
 end) by the
@@ -348,16 +348,10 @@ def main() -> None:
             rows = bench_net(title, net, args)
             print_table(title, rows, peak, args.threads)
             print_packing_note(net, args)
-        try:
-            import gatecc.life as life  # noqa: F401
-        except ImportError:
-            print("\nnote: gatecc.life is not importable here: Life steps/s skipped")
-        else:
-            bench = getattr(life, "benchmark", None)
-            if bench is None:
-                print("\nnote: gatecc.life has no benchmark() entry point: Life steps/s skipped")
-            else:
-                print(f"\n## Life\n\n{bench()}")
+        from life import measure as life_measure
+
+        print("\n## Life (python benchmarks/life.py)\n")
+        print("\n".join(life_measure(steps=500 if args.quick else 2000)))
     finally:
         cache.cleanup()
 
