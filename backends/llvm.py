@@ -35,7 +35,7 @@ from .native import (
     check_vector_bits,
     tile_words_for,
 )
-from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .schedule import GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
 from .target import PlaneLayout, Target
 
 #: Options the LLVM target takes.
@@ -140,7 +140,10 @@ def _chunk_function(index: int, chunk, ops, args, fa, fb, r: _GateRenderer, alig
         if kind == COMPUTE:
             node = step[1]
             if ops[node] == Op.GATE:
-                name[node] = r.render(args[node], f"%v{node}", value(fa[node]), value(fb[node]), lines)
+                reads_a, reads_b = GATE_READS[args[node]]   # an ignored fanin is never loaded
+                a = value(fa[node]) if reads_a else r.zero
+                b = value(fb[node]) if reads_b else r.zero
+                name[node] = r.render(args[node], f"%v{node}", a, b, lines)
             else:
                 add(f"  %v{node} = xor {t} {value(fa[node])}, {r.ones}")
                 name[node] = f"%v{node}"

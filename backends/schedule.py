@@ -1,9 +1,11 @@
-"""Split a legal graph into functions of bounded size for the native backends.
+"""Split a legal graph into pieces of bounded size, for every backend that compiles code.
 
 Compilers are fast on many small functions and slow on one huge one (gcc
--O2 and LLVM's instruction schedulers are superlinear in function size), so
-the C and LLVM backends emit the graph as a sequence of *chunks*: each chunk
-is one function that computes a bounded number of nodes for one vector word.
+-O2 and LLVM's instruction schedulers are superlinear in function size; a
+GPU driver compiles each shader entry point as one block), so the C, LLVM
+and WGSL backends emit the graph as a sequence of *chunks*: each chunk is
+one function (or entry point) that computes a bounded number of nodes for
+one word of samples.
 
 A value lives in one of four places:
 
@@ -28,6 +30,7 @@ import heapq
 from dataclasses import dataclass
 
 
+from ..ir import gates as G
 from ..ir.graph import Graph, Op
 from .target import PlaneLayout
 
@@ -86,11 +89,23 @@ def _logic_mask(graph: Graph) -> list[bool]:
     return ((graph.op == Op.GATE) | (graph.op == Op.NOT)).tolist()
 
 
+# Per gate id: which of (a, b) its value depends on (a raw -O0 graph keeps ids
+# like 3, "a", whose b is never read and so is never loaded or kept alive).
+GATE_READS = tuple((G.depends_on_a(g), G.depends_on_b(g)) for g in range(16))
+
+
 def _fanins(graph: Graph) -> list[tuple[int, ...]]:
-    """Fanins of every node: (a, b) for gates, (a,) for NOTs, () otherwise."""
-    ops, fa, fb = graph.op.tolist(), graph.a.tolist(), graph.b.tolist()
+    """The fanins each node reads: those of (a, b) a gate depends on, (a,) for NOTs, () otherwise."""
+    ops, args, fa, fb = graph.op.tolist(), graph.arg.tolist(), graph.a.tolist(), graph.b.tolist()
     gate, not_ = int(Op.GATE), int(Op.NOT)
-    return [(a, b) if op == gate else (a,) if op == not_ else () for op, a, b in zip(ops, fa, fb)]
+    out: list[tuple[int, ...]] = []
+    for op, g, a, b in zip(ops, args, fa, fb):
+        if op == gate:
+            reads_a, reads_b = GATE_READS[g]
+            out.append((a, b) if reads_a and reads_b else (a,) if reads_a else (b,) if reads_b else ())
+        else:
+            out.append((a,) if op == not_ else ())
+    return out
 
 
 def evaluation_order(graph: Graph, roots, fanins=None) -> list[int]:
@@ -101,24 +116,28 @@ def evaluation_order(graph: Graph, roots, fanins=None) -> list[int]:
     """
     fanins = fanins or _fanins(graph)
     logic = _logic_mask(graph)
-    seen = bytearray(graph.n_nodes)
+    # 0: not reached yet, 1: its fanins are being ordered, 2: ordered.
+    state = bytearray(graph.n_nodes)
     order: list[int] = []
     append = order.append
     for root in roots:
-        if seen[root] or not logic[root]:
+        if state[root] or not logic[root]:
             continue
-        seen[root] = 1
         stack = [root]
-        # A node is pushed as ~node once its fanins are on the stack above it.
+        # ~node is pushed below a node's fanins and popped once they are all ordered.
+        # A node may be pushed by several readers; only its first pop expands it.
         while stack:
             node = stack.pop()
             if node < 0:
+                state[~node] = 2
                 append(~node)
                 continue
+            if state[node]:
+                continue
+            state[node] = 1
             stack.append(~node)
             for x in reversed(fanins[node]):  # a's cone first
-                if not seen[x] and logic[x]:
-                    seen[x] = 1
+                if not state[x] and logic[x]:
                     stack.append(x)
     return order
 

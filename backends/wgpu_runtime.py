@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 
 from ..errors import BuildError, TargetError
-from .chunks import ChunkPlan
+from .schedule import Schedule
 from .target import Kernel
 from .wgsl import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE
 
@@ -171,7 +171,7 @@ class WgslKernel(Kernel):
 
     word_multiple = 1
 
-    def __init__(self, gpu: Gpu, source: str, plan: ChunkPlan, n_inputs: int, n_planes: int):
+    def __init__(self, gpu: Gpu, source: str, plan: Schedule, n_inputs: int, n_planes: int):
         import wgpu
 
         self.gpu = gpu
@@ -183,7 +183,7 @@ class WgslKernel(Kernel):
         except wgpu.GPUError as exc:
             raise BuildError(f"the WGSL shader was rejected: {_wgsl_message(exc)}") from None
         storage = [(BINDING_IN, "read-only-storage"), (BINDING_OUT, "storage")]
-        if len(plan.chunks) > 1:
+        if plan.n_slots:
             storage.append((BINDING_MID, "storage"))
         entries = [{"binding": BINDING_PARAMS, "visibility": wgpu.ShaderStage.COMPUTE, "buffer": {"type": "uniform"}}]
         entries += [{"binding": b, "visibility": wgpu.ShaderStage.COMPUTE, "buffer": {"type": t}} for b, t in storage]
@@ -219,7 +219,7 @@ class WgslKernel(Kernel):
         self._in = storage(self.n_inputs, usage.COPY_DST)
         self._out = storage(self.n_planes, usage.COPY_SRC)
         buffers = {BINDING_PARAMS: self._params, BINDING_IN: self._in, BINDING_OUT: self._out}
-        if len(self.plan.chunks) > 1:
+        if self.plan.n_slots:
             buffers[BINDING_MID] = storage(self.plan.n_slots, 0)
         self._bind_group = device.create_bind_group(layout=self._bind_layout, entries=[
             {"binding": b, "resource": {"buffer": buf, "offset": 0, "size": buf.size}} for b, buf in buffers.items()

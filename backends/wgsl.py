@@ -8,8 +8,8 @@ Two forms of the same circuit:
   buffers, plane after plane; GroupSum counts arrive as the bit planes of
   binary numbers (``legalize`` has already turned them into adder trees), so
   the shader does nothing but bit logic.  Big graphs are cut into entry
-  points ``chunk0``, ``chunk1``, ... of bounded size
-  (:mod:`gatecc.backends.chunks`), dispatched in order, with values that
+  points ``chunk0``, ``chunk1``, ... of bounded size (the shared
+  :mod:`gatecc.backends.schedule`), dispatched in order, with values that
   cross a cut kept in an intermediate storage buffer.
 * :func:`emit_wgsl_function` — a plain WGSL function over one word per
   plane, for other shaders to embed (e.g. a WebGPU page that applies a
@@ -32,7 +32,7 @@ from ..errors import TargetError
 from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
-from .chunks import ChunkPlan, plan_chunks
+from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, Schedule, schedule
 from .target import Kernel, PlaneLayout, Target
 
 #: WGSL spelling of each operator of a gate expression (u32 words).
@@ -103,25 +103,33 @@ def check_chunk_gates(chunk_gates) -> int:
     return int(chunk_gates)
 
 
+#: Where a LOAD step reads from, by the schedule's place names.
+_SOURCES = {FROM_INPUT: "in_planes", FROM_SLOT: "mid_planes", FROM_OUTPUT: "out_planes"}
+
+
+def plan(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> Schedule:
+    """The entry points of the shader for ``graph``: the shared chunk schedule."""
+    return schedule(graph, check_chunk_gates(chunk_gates))
+
+
 def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
     """A WGSL compute shader for the legal ``graph``.
 
     Interface (group 0): binding 0 ``params`` (uniform ``n_words: u32``),
     binding 1 ``in_planes`` (read-only ``array<u32>``: ``n_inputs`` planes of
     ``n_words`` words), binding 2 ``out_planes`` (the planes of
-    :class:`PlaneLayout`, same arrangement) and, when the graph is cut into
-    more than one chunk, binding 3 ``mid_planes`` (one ``n_words`` plane per
+    :class:`PlaneLayout`, same arrangement) and, when values cross from one
+    chunk to a later one, binding 3 ``mid_planes`` (one ``n_words`` plane per
     intermediate slot).  Dispatch the entry points ``chunk0``, ``chunk1``,
     ... in order, each over at least ``ceil(n_words / 64)`` invocations along
     x (overflowing into y: word = x + y * 64 * num_workgroups.x).
     """
-    plan = plan_chunks(graph, check_chunk_gates(chunk_gates))
+    sched = plan(graph, chunk_gates)
     layout = PlaneLayout.of(graph)
-    split = len(plan.chunks) > 1
     lines = _header(graph, "WGSL compute shader")
     lines += [
-        f"// {len(layout.planes)} output planes, {len(plan.chunks)} entry point(s) chunk0..chunk{len(plan.chunks) - 1}"
-        f" to dispatch in order, {plan.n_slots} intermediate planes.",
+        f"// {len(layout.planes)} output planes, {len(sched.chunks)} entry point(s) chunk0..chunk{len(sched.chunks) - 1}"
+        f" to dispatch in order, {sched.n_slots} intermediate planes.",
         "// Sample j of a batch is bit j % 32 of word j / 32 of each plane; planes are stored",
         "// one after another, params.n_words words each.",
         "",
@@ -133,9 +141,9 @@ def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
         f"@group(0) @binding({BINDING_IN}) var<storage, read> in_planes: array<u32>;",
         f"@group(0) @binding({BINDING_OUT}) var<storage, read_write> out_planes: array<u32>;",
     ]
-    if split:
+    if sched.n_slots:
         lines.append(f"@group(0) @binding({BINDING_MID}) var<storage, read_write> mid_planes: array<u32>;")
-    for c, chunk in enumerate(plan.chunks):
+    for c, chunk in enumerate(sched.chunks):
         lines += [
             "",
             f"@compute @workgroup_size({WORKGROUP_SIZE})",
@@ -147,24 +155,19 @@ def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
             "        return;",
             "    }",
         ]
-        # All loads come before any store: plan_chunks may hand a slot this
-        # chunk reads to a value this chunk spills.
-        lines += [f"    let v{i} = in_planes[{_plane_index(i)}];" for i in chunk.inputs]
-        lines += [f"    let v{node} = mid_planes[{_plane_index(s)}];" for node, s in chunk.loads]
-        # Each value is stored right after it is computed, so it need not stay
-        # live (in a register) until the end of the chunk.
-        stores: dict[int, list[str]] = {}
-        for node, s in chunk.spills:
-            stores.setdefault(node, []).append(f"    mid_planes[{_plane_index(s)}] = v{node};")
-        late = []
-        computed = set(chunk.nodes)
-        for p, node in chunk.outputs:
-            line = f"    out_planes[{_plane_index(p)}] = {_ref(graph, node)};"
-            (stores.setdefault(node, []) if node in computed else late).append(line)
-        for node in chunk.nodes:
-            lines.append(f"    let v{node} = {node_expression(graph, node)};")
-            lines += stores.get(node, ())
-        lines += late
+        # Loads come right before their first use and stores right after the
+        # value is computed, so few values are live at once.
+        for step in chunk.steps:
+            kind = step[0]
+            if kind == LOAD:
+                _, node, place, index = step
+                lines.append(f"    let v{node} = {_SOURCES[place]}[{_plane_index(index)}];")
+            elif kind == COMPUTE:
+                lines.append(f"    let v{step[1]} = {node_expression(graph, step[1])};")
+            elif kind == STORE:
+                lines.append(f"    mid_planes[{_plane_index(step[2])}] = v{step[1]};")
+            elif kind == WRITE:
+                lines.append(f"    out_planes[{_plane_index(step[1])}] = {_ref(graph, step[2])};")
         lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -219,8 +222,8 @@ class WgslTarget(Target):
     def load(self, graph: Graph, source: str, chunk_gates: int = DEFAULT_CHUNK_GATES, **options) -> Kernel:
         from .wgpu_runtime import WgslKernel, default_gpu
 
-        plan: ChunkPlan = plan_chunks(graph, check_chunk_gates(chunk_gates))
-        return WgslKernel(default_gpu(), source, plan, graph.n_inputs, len(PlaneLayout.of(graph).planes))
+        return WgslKernel(default_gpu(), source, plan(graph, chunk_gates), graph.n_inputs,
+                          len(PlaneLayout.of(graph).planes))
 
     def available(self) -> str | None:
         from .wgpu_runtime import gpu_unavailable_reason

@@ -80,3 +80,30 @@ def input_batches(draw, n_inputs: int, max_batch: int = 300):
     batch = draw(st.integers(1, max_batch))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return rng.integers(0, 2, (batch, n_inputs), dtype=np.uint8)
+
+
+@st.composite
+def raw_graphs(draw, max_inputs: int = 6, max_nodes: int = 40):
+    """Random gate graphs with what lowered nets rarely have: every gate id (wires and
+    constants included), NOTs, constants, fanins from any earlier node, outputs that
+    are inputs or constants, repeated outputs, a popcount, and no inputs at all."""
+    from .ir.builder import Builder
+
+    n_in = draw(st.integers(0, max_inputs))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    bld = Builder.raw(n_in)
+    bld.const(int(rng.integers(0, 2)))
+    for _ in range(draw(st.integers(0, max_nodes))):
+        kind = rng.choice(["gate"] * 6 + ["not", "const"])
+        if kind == "gate":
+            bld.gate(int(rng.integers(0, 16)), int(rng.integers(0, len(bld))), int(rng.integers(0, len(bld))))
+        elif kind == "not":
+            bld.not_(int(rng.integers(0, len(bld))))
+        else:
+            bld.const(int(rng.integers(0, 2)))
+    n_bits = len(bld)
+    for _ in range(draw(st.integers(1, 6))):
+        bld.output(int(rng.integers(0, n_bits)))
+    if draw(st.booleans()):
+        bld.output(bld.popcount(rng.integers(0, n_bits, int(rng.integers(1, 8))).tolist()))
+    return bld.finish()

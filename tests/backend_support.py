@@ -38,3 +38,58 @@ def assert_matches_soft(net, compiled, x, hard=True):
     else:
         assert got.dtype == np.int32
     np.testing.assert_array_equal(as_soft_scale(net, got), expected)
+
+
+def run_schedule(graph, sched, planes: np.ndarray) -> np.ndarray:
+    """Execute a chunk schedule on packed inputs exactly as a backend would; returns the output planes.
+
+    Only what a chunk loads, computes or finds as a constant is visible to it,
+    so a value the schedule forgot to bring in is a KeyError.
+    """
+    from gatecc.backends.schedule import COMPUTE, FROM_INPUT, FROM_SLOT, LOAD, STORE, WRITE
+    from gatecc.ir import gates as G
+    from gatecc.ir.graph import Op
+
+    slots, out = {}, {}
+    ops, args, fa, fb = graph.op, graph.arg, graph.a, graph.b
+    ones = ~np.zeros(planes.shape[1], np.uint64)
+    for chunk in sched.chunks:
+        local = {}
+
+        def value(x):
+            if ops[x] == Op.CONST:
+                return ones if args[x] else ~ones
+            return local[x]
+
+        for step in chunk.steps:
+            if step[0] == LOAD:
+                node, place, i = step[1:]
+                local[node] = planes[i] if place == FROM_INPUT else slots[i] if place == FROM_SLOT else out[i]
+            elif step[0] == COMPUTE:
+                node = step[1]
+                assert node not in local, "computed twice"
+                if ops[node] == Op.GATE:
+                    g = int(args[node])
+                    # A fanin the gate ignores is never loaded: any value will do.
+                    a = value(fa[node]) if G.depends_on_a(g) else ~ones
+                    b = value(fb[node]) if G.depends_on_b(g) else ~ones
+                    local[node] = G.evaluate_words(g, a, b)
+                else:
+                    local[node] = ~value(fa[node])
+            elif step[0] == STORE:
+                slots[step[2]] = local[step[1]]
+            else:
+                assert step[0] == WRITE
+                out[step[1]] = value(step[2])
+    return np.stack([out[k] for k in range(sched.n_planes)]) if sched.n_planes else np.zeros((0, planes.shape[1]))
+
+
+def plane_values(graph, planes: np.ndarray) -> np.ndarray:
+    """The reference: each output plane's node evaluated by gatecc.ir.evaluate."""
+    from gatecc.backends.target import PlaneLayout
+    from gatecc.ir.evaluate import evaluate
+    from gatecc.ir.graph import Graph
+
+    nodes = list(PlaneLayout.of(graph).planes)
+    bits = Graph(graph.n_inputs, graph.op, graph.arg, graph.a, graph.b, graph.operands, nodes)
+    return np.stack(evaluate(bits, planes)) if nodes else np.zeros((0, planes.shape[1]))

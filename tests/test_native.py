@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import gatecc
 from gatecc.backends import get_target, legalize
 from gatecc.backends.native import VECTOR_BITS, Layout, tile_words_for
-from gatecc.backends.schedule import COMPUTE, FROM_INPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from gatecc.backends.schedule import STORE, schedule
 from gatecc.backends.target import PlaneLayout
 from gatecc.ir import Builder, all_inputs, evaluate, evaluate_samples
 from gatecc.ir import gates as G
@@ -22,7 +22,7 @@ from gatecc.ir.passes import optimize
 from gatecc.lower import lower
 from gatecc.testing import logic_nets
 
-from backend_support import assert_matches_soft
+from backend_support import assert_matches_soft, plane_values, run_schedule
 
 X9 = all_inputs(9)
 C = get_target("c")
@@ -42,45 +42,6 @@ NATIVE = native_targets()
 
 
 # -- the schedule, executed step by step in Python -------------------------------
-
-def run_schedule(graph: Graph, sched, planes: np.ndarray) -> np.ndarray:
-    """Execute ``sched`` on packed inputs exactly as a backend would; returns the output planes."""
-    slots, out = {}, {}
-    ops, args, fa, fb = graph.op, graph.arg, graph.a, graph.b
-    ones = ~np.zeros(planes.shape[1], np.uint64)
-    for chunk in sched.chunks:
-        local = {}
-
-        def value(x):
-            if ops[x] == Op.CONST:
-                return ones if args[x] else ~ones
-            return local[x]          # KeyError: used before it was loaded or computed
-
-        for step in chunk.steps:
-            if step[0] == LOAD:
-                node, place, i = step[1:]
-                local[node] = planes[i] if place == FROM_INPUT else slots[i] if place == FROM_SLOT else out[i]
-            elif step[0] == COMPUTE:
-                node = step[1]
-                assert node not in local, "computed twice"
-                if ops[node] == Op.GATE:
-                    local[node] = G.evaluate_words(int(args[node]), value(fa[node]), value(fb[node]))
-                else:
-                    local[node] = ~value(fa[node])
-            elif step[0] == STORE:
-                slots[step[2]] = local[step[1]]
-            else:
-                assert step[0] == WRITE
-                out[step[1]] = value(step[2])
-    return np.stack([out[k] for k in range(sched.n_planes)]) if sched.n_planes else np.zeros((0, planes.shape[1]))
-
-
-def plane_values(graph: Graph, planes: np.ndarray) -> np.ndarray:
-    """The reference: each output plane's node evaluated by gatecc.ir.evaluate."""
-    nodes = list(PlaneLayout.of(graph).planes)
-    bits = Graph(graph.n_inputs, graph.op, graph.arg, graph.a, graph.b, graph.operands, nodes)
-    return np.stack(evaluate(bits, planes)) if nodes else np.zeros((0, planes.shape[1]))
-
 
 @given(net=logic_nets(n_inputs=st.integers(1, 12), max_width=24), level=st.sampled_from([0, 2]),
        chunk_nodes=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))

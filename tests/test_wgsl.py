@@ -1,6 +1,6 @@
 """The WGSL backend beyond the shared backend tests (tests/test_backends.py).
 
-Chunk plans (checked by a numpy emulation, no GPU needed), naga validation of
+The shared chunk schedule on odd graphs (executed in numpy, no GPU needed), naga validation of
 emitted shaders, split shaders and odd graphs run on the adapter, the
 embeddable function run inside a small shader, and the error paths when wgpu
 or an adapter is missing.  Tests that dispatch shaders need a WebGPU adapter;
@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 import gatecc
 from gatecc.backends import PlaneLayout, get_target, legalize
-from gatecc.backends.chunks import plan_chunks, read_fanins
-from gatecc.backends.wgsl import emit_wgsl, emit_wgsl_function
+from gatecc.backends.wgsl import emit_wgsl, emit_wgsl_function, plan
 from gatecc.compiler import lower_to_source
 from gatecc.ir import gates as G
 from gatecc.ir.builder import Builder
@@ -27,8 +26,9 @@ from gatecc.ir.graph import Op
 from gatecc.ir.planes import pack_bits, unpack_bits
 from gatecc.ir.text import parse_graph
 from gatecc.testing import logic_nets
+from gatecc.testing import raw_graphs as _raw_graphs
 
-from backend_support import assert_matches_soft
+from backend_support import assert_matches_soft, plane_values, run_schedule
 from conftest import assert_one_line_error
 
 X9 = all_inputs(9)
@@ -36,61 +36,9 @@ REASON = get_target("wgsl").available()
 needs_gpu = pytest.mark.skipif(REASON is not None, reason=f"no WebGPU adapter here: {REASON}")
 
 
-@st.composite
-def raw_graphs(draw, max_inputs=6, max_nodes=40):
-    """Legal graphs with what lowered nets rarely have: NOTs, constants, outputs
-    that are inputs or constants, repeated outputs, counts, no inputs at all."""
-    n_in = draw(st.integers(0, max_inputs))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    bld = Builder.raw(n_in)
-    bld.const(int(rng.integers(0, 2)))
-    for _ in range(draw(st.integers(0, max_nodes))):
-        kind = rng.choice(["gate"] * 6 + ["not", "const"])
-        if kind == "gate":
-            bld.gate(int(rng.integers(0, 16)), int(rng.integers(0, len(bld))), int(rng.integers(0, len(bld))))
-        elif kind == "not":
-            bld.not_(int(rng.integers(0, len(bld))))
-        else:
-            bld.const(int(rng.integers(0, 2)))
-    n_bits = len(bld)
-    for _ in range(draw(st.integers(1, 6))):
-        bld.output(int(rng.integers(0, n_bits)))
-    if draw(st.booleans()):
-        bld.output(bld.popcount(rng.integers(0, n_bits, int(rng.integers(1, 8))).tolist()))
-    return legalize(bld.finish())
-
-
-def emulate_plan(graph, plan, x):
-    """Run a chunk plan the way the shader does, in numpy: only chunk-local
-    values, inputs, and the intermediate slots are visible to a chunk."""
-    planes = pack_bits(x)
-    words = planes.shape[1]
-    mid = np.zeros((plan.n_slots, words), dtype=np.uint64)
-    out = np.zeros((len(PlaneLayout.of(graph).planes), words), dtype=np.uint64)
-    ones = ~np.uint64(0)
-    for chunk in plan.chunks:
-        env = {i: planes[i] for i in chunk.inputs}
-        env.update({node: mid[slot].copy() for node, slot in chunk.loads})
-
-        def value(node):
-            if graph.op[node] == Op.CONST:
-                return np.full(words, ones if graph.arg[node] else 0, dtype=np.uint64)
-            return env[node]   # a KeyError here is a value the plan forgot to bring in
-
-        for node in chunk.nodes:
-            fanins = read_fanins(graph, node)
-            if graph.op[node] == Op.NOT:
-                env[node] = ~value(fanins[0])
-            else:
-                # Unread fanins are never loaded, so pass zeros for them.
-                a = value(int(graph.a[node])) if int(graph.a[node]) in fanins else np.zeros(words, np.uint64)
-                b = value(int(graph.b[node])) if int(graph.b[node]) in fanins else np.zeros(words, np.uint64)
-                env[node] = G.evaluate_words(np.uint64(graph.arg[node]), a, b)
-        for node, slot in chunk.spills:
-            mid[slot] = env[node]
-        for plane, node in chunk.outputs:
-            out[plane] = value(node)
-    return out
+def raw_graphs(**kw):
+    """Odd legal graphs (see gatecc.testing.raw_graphs), legalized for the backend."""
+    return _raw_graphs(**kw).map(legalize)
 
 
 def decode(graph, planes, batch):
@@ -101,29 +49,32 @@ def decode(graph, planes, batch):
 
 @given(graph=raw_graphs(), max_nodes=st.integers(1, 8), data=st.data())
 def test_chunk_plan_computes_the_graph(graph, max_nodes, data):
+    """The shared schedule on the odd graphs the shader must handle (constants, NOTs, no inputs, ...)."""
     x = data.draw(st.integers(1, 150).map(lambda n: np.random.default_rng(n).integers(0, 2, (n, graph.n_inputs))))
-    plan = plan_chunks(graph, max_nodes)
-    assert all(len(c.nodes) <= max_nodes for c in plan.chunks)
-    got = decode(graph, emulate_plan(graph, plan, x), len(x))
-    np.testing.assert_array_equal(got, evaluate_samples(graph, x))
+    sched = plan(graph, max_nodes)
+    assert all(len(c.nodes) <= max_nodes for c in sched.chunks)
+    planes = pack_bits(x) if graph.n_inputs else np.zeros((0, -(-len(x) // 64)), np.uint64)
+    np.testing.assert_array_equal(run_schedule(graph, sched, planes), plane_values(graph, planes))
 
 
 def test_slots_are_reused_once_values_die():
-    # A chain: each chunk hands exactly one value to the next, so one slot serves all cuts.
+    # A chain: each chunk hands exactly one value to the next.  A chunk may not
+    # store into the slot it still has to load from, so two slots serve all cuts.
     bld = Builder.raw(2)
     node = bld.gate(G.XOR, 0, 1)
     for i in range(99):
         node = bld.gate(G.AND if i % 2 else G.OR, node, i % 2)
     bld.output(node)
-    plan = plan_chunks(bld.finish(), 10)
-    assert len(plan.chunks) == 10 and plan.n_slots == 1
-    assert all(len(c.loads) == 1 for c in plan.chunks[1:])
+    sched = plan(bld.finish(), 10)
+    assert len(sched.chunks) == 10 and sched.n_slots == 2
+    assert all(sum(s[0] == "load" and s[2] == "slot" for s in c.steps) == 1 for c in sched.chunks[1:])
 
 
 def test_a_gate_that_ignores_an_input_does_not_load_it():
     graph = parse_graph("gatecc-ir 1\ninputs 2\n%2 = xor %0, %1\n%3 = and %0, %1\n%4 = a %3, %2\noutputs %4\n")
-    plan = plan_chunks(graph, 1)    # %4 = "a" reads %3 only: %2 never crosses a cut
-    assert [c.loads for c in plan.chunks] == [(), (), ((3, 0),)]
+    sched = plan(graph, 1)    # %4 = "a" reads %3 only: %2 is dead, and never computed or kept
+    assert [n for c in sched.chunks for n in c.nodes] == [3, 4]
+    assert [s for c in sched.chunks for s in c.steps if s[0] == "load" and s[2] == "slot"] == [("load", 3, "slot", 0)]
 
 
 # ---------------------------------------------------------------- emitted text (no GPU)
@@ -160,7 +111,7 @@ def test_emitted_shader_is_deterministic_and_split_as_asked():
     a = lower_to_source(net, "wgsl", 1, chunk_gates=8)
     b = lower_to_source(net, "wgsl", 1, chunk_gates=8)
     assert a.source == b.source
-    n_chunks = len(plan_chunks(a.graph, 8).chunks)
+    n_chunks = len(plan(a.graph, 8).chunks)
     assert n_chunks > 1 and a.source.count("@compute") == n_chunks
     assert "mid_planes" in a.source and "mid_planes" not in emit_wgsl(a.graph, chunk_gates=10**6)
 
@@ -208,7 +159,7 @@ def test_naga_accepts_odd_graphs(gpu, graph):
 @given(net=logic_nets(n_inputs=9, max_width=16), chunk=st.integers(1, 12), level=st.sampled_from([0, 2]))
 def test_split_shaders_match_the_soft_model(net, chunk, level):
     compiled = gatecc.compile(net, target="wgsl", opt_level=level, chunk_gates=chunk)
-    assert compiled.source.count("@compute") == len(plan_chunks(compiled.graph, chunk).chunks)
+    assert compiled.source.count("@compute") == len(plan(compiled.graph, chunk).chunks)
     assert_matches_soft(net, compiled, X9)
 
 
@@ -339,7 +290,7 @@ def test_a_rejected_shader_is_a_build_error(gpu):
     graph = parse_graph("gatecc-ir 1\ninputs 1\n%1 = not %0\noutputs %1\n")
     source = emit_wgsl(graph).replace("~v0", "~v0 + 1.5")
     with pytest.raises(gatecc.BuildError, match="WGSL shader was rejected") as info:
-        WgslKernel(gpu, source, plan_chunks(graph, 8), 1, 1)
+        WgslKernel(gpu, source, plan(graph, 8), 1, 1)
     assert "\n" not in str(info.value)
 
 
