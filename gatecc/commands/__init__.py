@@ -8,4 +8,5 @@ COMMANDS = (
     "lower",
     "stats",
     "run",
+    "verify",
 )
