@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Generate ir/logic/data/npn4.txt: optimal circuits for every 4-input NPN class.
 
-    python scripts/gen_npn4_db.py [--out ir/data/npn4.txt] [--basis gates,aig] [--solutions 4]
+    python scripts/gen_npn4_db.py [--out FILE] [--basis gates,aig] [--solutions 4] [--resume]
 
-For each of the 222 NPN classes of 4-input functions and each basis, this
+It first writes ir/logic/data/npn4_classes.npz, the NPN class and transform
+of every 4-input function (gatecc.ir.logic.npn.compute_npn_table).  Then, for
+each of the 222 NPN classes of 4-input functions and each basis, it
 finds the fewest 2-input gates that compute the class representative, by SAT
 (exact synthesis; python-sat): for r = 0, 1, 2, ... it asks whether an r-gate
 circuit exists, so the first satisfiable r is optimal.  Among circuits of that
@@ -165,36 +167,58 @@ def trivial(f: int):
     return None
 
 
-def synthesize(f: int, basis: str, solutions: int, budget: int, max_models: int = 100):
-    """Small circuits for f: (list of (gates, out_neg) shallowest first, proven optimal?).
-
-    Sizes are tried upwards; a size whose question runs out of ``budget``
-    conflicts counts as unknown, so the answer is optimal only when every
-    smaller size was proven impossible.
-    """
+def _solve(fn: int, r: int, basis: str, budget: int, max_models: int):
+    """(circuits of r gates found, answer): answer True (found), False (none exist), None (unknown)."""
     from pysat.solvers import Solver
 
+    enc = Encoding(fn, r, basis)
+    found = []
+    with Solver(name="cadical153", bootstrap_with=enc.clauses) as solver:
+        while len(found) < max_models:
+            solver.conf_budget(budget)
+            answer = solver.solve_limited()
+            if not answer:
+                if found:
+                    return found, True
+                return found, answer          # False (proven impossible) or None (budget)
+            model = solver.get_model()
+            found.append(enc.decode(model))
+            solver.add_clause(enc.blocking_clause(model))
+    return found, True
+
+
+def synthesize(f: int, basis: str, solutions: int, budget: int, max_models: int = 100, upper: int | None = None):
+    """Small circuits for f: (list of (gates, out_neg) shallowest first, proven optimal?).
+
+    Without ``upper``, sizes are tried upwards from 1: the first size with a
+    circuit is optimal if every smaller size was proven impossible (a size
+    whose question runs out of ``budget`` conflicts is unknown).  With an
+    upper bound (a size known to be achievable), sizes are tried downwards
+    from it, keeping the smallest circuit found, until a size is proven
+    impossible (optimal) or unknown (the result is an upper bound).
+    """
     out_neg = f & 1
     fn = f ^ 0xFFFF if out_neg else f
-    r, proven = 1, True
-    while True:
-        enc = Encoding(fn, r, basis)
-        with Solver(name="cadical153", bootstrap_with=enc.clauses) as solver:
-            found = []
-            while len(found) < max_models:
-                solver.conf_budget(budget)
-                answer = solver.solve_limited()
-                if answer is None:
-                    proven = proven and bool(found)
-                    break
-                if not answer:
-                    break
-                model = solver.get_model()
-                found.append(enc.decode(model))
-                solver.add_clause(enc.blocking_clause(model))
-        if found:
-            break
-        r += 1
+    if upper is None:
+        r, proven = 1, True
+        while True:
+            found, answer = _solve(fn, r, basis, budget, max_models)
+            if found:
+                break
+            proven = proven and answer is False
+            r += 1
+    else:
+        found, answer = _solve(fn, upper, basis, 50 * budget, max_models)
+        if not found:
+            raise RuntimeError(f"no {upper}-gate circuit found for {f:04x}; the upper bound is wrong")
+        proven = False
+        r = upper
+        while r > 1:
+            smaller, answer = _solve(fn, r - 1, basis, budget, max_models)
+            if not smaller:
+                proven = answer is False
+                break
+            found, r = smaller, r - 1
     # Keep the shallowest, then structurally different ones (distinct fanin shapes).
     found.sort(key=lambda g: (depth_of(g), g))
     kept, shapes = [], set()
@@ -210,43 +234,80 @@ def synthesize(f: int, basis: str, solutions: int, budget: int, max_models: int 
     return kept, proven
 
 
+def _aig_bound(line: str) -> int:
+    """AND gates needed by a gates-basis circuit line when each XOR/XNOR takes 3."""
+    from gatecc.ir import gates as G
+
+    gates = [int(item.split(":")[0]) for item in line.split()[4:-1]]
+    return sum(3 if g in (G.XOR, G.XNOR) else 1 for g in gates)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "ir" / "logic" / "data" / "npn4.txt"))
     ap.add_argument("--basis", default="gates,aig", help="comma-separated: gates, aig")
     ap.add_argument("--solutions", type=int, default=4, help="circuits kept per class and basis (default 4)")
     ap.add_argument("--classes", type=int, default=0, help="only the first N classes (for a quick try)")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the classes already in --out and compute only the missing ones")
     ap.add_argument("--budget", type=int, default=200000,
                     help="SAT conflicts allowed per question (default 200000); a size that runs out is unknown")
     args = ap.parse_args()
 
-    from gatecc.ir.logic.npn import npn_table
+    import numpy as np
 
-    classes = npn_table().classes()
+    from gatecc.ir.logic.npn import DATA as CLASSES, compute_npn_table
+
+    table = compute_npn_table()
+    np.savez_compressed(CLASSES, canon=table.canon, perm=table.perm, neg=table.neg, oneg=table.oneg)
+    classes = table.classes()
     if args.classes:
         classes = classes[: args.classes]
-    lines = []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Resume: keep the lines already written for (basis, class) pairs that are done.
+    done: dict[tuple[str, int], list[str]] = {}
+    if args.resume and out.exists():
+        for line in out.read_text().splitlines():
+            if line and not line.startswith("#"):
+                basis, cls = line.split()[:2]
+                done.setdefault((basis, int(cls, 16)), []).append(line)
+    partial = out.with_suffix(".partial")
     start = time.time()
-    for basis in args.basis.split(","):
-        for c in classes:
-            t0 = time.time()
-            triv = trivial(c)
-            if triv is not None:
-                lines.append(f"{basis} {c:04x} 0 0 {triv}")
-                continue
-            found, proven = synthesize(c, basis, args.solutions, args.budget)
-            for gates, out_neg in found:
-                body = " ".join(f"{g}:{a}:{b}" for g, a, b in gates)
-                size = f"{len(gates)}" if proven else f"{len(gates)}?"
-                lines.append(f"{basis} {c:04x} {size} {depth_of(gates)} {body} {'~' if out_neg else ''}{N + len(gates) - 1}")
-            print(f"{basis} {c:04x}: {lines[-1].split()[2]} gates  {time.time() - t0:.1f} s", file=sys.stderr)
+    with partial.open("w") as log:
+        for basis in args.basis.split(","):
+            for c in classes:
+                if (basis, c) in done:
+                    continue
+                t0 = time.time()
+                triv = trivial(c)
+                lines = []
+                if triv is not None:
+                    lines.append(f"{basis} {c:04x} 0 0 {triv}")
+                else:
+                    upper = None
+                    if basis == "aig" and ("gates", c) in done:
+                        # An XOR costs 3 ANDs: the gates-basis optimum bounds the AND count.
+                        upper = min(_aig_bound(line) for line in done[("gates", c)])
+                    found, proven = synthesize(c, basis, args.solutions, args.budget, upper=upper)
+                    for gates, out_neg in found:
+                        body = " ".join(f"{g}:{a}:{b}" for g, a, b in gates)
+                        size = f"{len(gates)}" if proven else f"{len(gates)}?"
+                        lines.append(f"{basis} {c:04x} {size} {depth_of(gates)} {body} "
+                                     f"{'~' if out_neg else ''}{N + len(gates) - 1}")
+                done[(basis, c)] = lines
+                log.write("\n".join(lines) + "\n")
+                log.flush()
+                print(f"{basis} {c:04x}: {lines[-1].split()[2]} gates  {time.time() - t0:.1f} s", file=sys.stderr)
     header = [
         "# Optimal circuits of the 222 NPN classes of 4-input functions.",
         "# Generated by scripts/gen_npn4_db.py; do not edit.  Format: see that script.",
     ]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(header + lines) + "\n")
-    print(f"wrote {len(lines)} circuits to {args.out} in {time.time() - start:.0f} s", file=sys.stderr)
+    order = {b: i for i, b in enumerate(("gates", "aig"))}
+    body = [line for key in sorted(done, key=lambda k: (order.get(k[0], 9), k[1])) for line in done[key]]
+    out.write_text("\n".join(header + body) + "\n")
+    partial.unlink()
+    print(f"wrote {len(body)} circuits to {out} in {time.time() - start:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

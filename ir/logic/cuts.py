@@ -11,6 +11,8 @@ more than ``k`` leaves and cuts dominated by a subset are dropped, and at most
 
 from __future__ import annotations
 
+import itertools
+
 from .npn import VAR_TT
 from .xag import AND, XAG
 
@@ -38,11 +40,35 @@ def stretch(tt: int, leaves: tuple[int, ...], union: tuple[int, ...]) -> int:
     """Re-express ``tt`` over ``leaves`` as a table over ``union`` (a sorted superset)."""
     if leaves == union:
         return tt
-    pos = [union.index(x) for x in leaves]
-    for i in range(len(leaves) - 1, -1, -1):
+    return _move(tt, [union.index(x) for x in leaves])
+
+
+def _move(tt: int, pos) -> int:
+    """Move variable i to position pos[i] (increasing positions, pos[i] >= i)."""
+    for i in range(len(pos) - 1, -1, -1):
         for j in range(i, pos[i]):
             tt = swap_adjacent(tt, j)
     return tt
+
+
+def _stretch_tables() -> dict[tuple[int, ...], list[int]]:
+    """(positions of a cut's leaves in the union) -> compact table -> 16-bit table.
+
+    A cut with m < 4 leaves has a table of 2**m distinct bits (repeated), so
+    every re-expression into a larger union is a lookup of at most 256 entries.
+    """
+    tables = {}
+    for m in range(1, 4):
+        for pos in itertools.combinations(range(4), m):
+            out = []
+            for compact in range(1 << (1 << m)):
+                tt = compact
+                for i in range(m, 4):
+                    tt |= tt << (1 << i)
+                # Re-express: variable i of the cut goes to pos[i] of a 4-leaf union.
+                out.append(_move(tt, pos))
+            tables[pos] = out
+    return tables
 
 
 def support(tt: int) -> int:
@@ -55,55 +81,66 @@ def support(tt: int) -> int:
     return mask
 
 
-def _merge(la: tuple[int, ...], lb: tuple[int, ...], k: int):
-    if la == lb:
-        return la
-    u = tuple(sorted(set(la) | set(lb)))
-    return u if len(u) <= k else None
+_STRETCH = _stretch_tables()
+
+
+def stretch_fast(tt: int, leaves: tuple[int, ...], union: tuple[int, ...]) -> int:
+    """:func:`stretch` by table lookup (``leaves`` a strict subset of ``union``)."""
+    m = len(leaves)
+    pos = tuple(union.index(x) for x in leaves)
+    return _STRETCH[pos][tt & ((1 << (1 << m)) - 1)]
 
 
 def enumerate_cuts(net: XAG, order: list[int], k: int = 4, limit: int = 8) -> dict[int, list[tuple[tuple[int, ...], int]]]:
     """Cuts of every node in ``order`` (topological): node -> [(leaves, truth table)].
 
     Inputs and the constant have only their trivial cut.  The trivial cut of
-    each gate is listed last.
+    each gate is listed last.  A 64-bit signature per cut (bit ``leaf % 64``)
+    rejects most oversized unions and non-dominating pairs before any set work.
     """
     if not 1 <= k <= 4:
         raise ValueError("cuts have 1 to 4 leaves")
-    cuts: dict[int, list[tuple[tuple[int, ...], int]]] = {}
     trivial_tt = VAR_TT[0]
+    # node -> list of (leaves, tt, signature)
+    cuts: dict[int, list[tuple[tuple[int, ...], int, int]]] = {}
     kind, fa, fb = net.kind, net.fa, net.fb
-
-    def of(node: int):
-        c = cuts.get(node)
-        if c is None:
-            c = [((node,), trivial_tt)] if node else [((), 0)]
-        return c
-
     for n in order:
         a, b = fa[n], fb[n]
-        ca, cb = of(a >> 1), of(b >> 1)
+        an, bn = a >> 1, b >> 1
+        ca = cuts.get(an) or [((an,), trivial_tt, 1 << (an & 63))] if an else [((), 0, 0)]
+        cb = cuts.get(bn) or [((bn,), trivial_tt, 1 << (bn & 63))] if bn else [((), 0, 0)]
         na, nb = FULL if a & 1 else 0, FULL if b & 1 else 0
         is_and = kind[n] == AND
-        found: dict[tuple[int, ...], int] = {}
-        for la, ta in ca:
-            for lb, tb in cb:
-                u = _merge(la, lb, k)
-                if u is None or u in found:
+        found: dict[tuple[int, ...], tuple[int, int]] = {}
+        for la, ta, sa in ca:
+            for lb, tb, sb in cb:
+                sig = sa | sb
+                if sig.bit_count() > k:
                     continue
-                x = stretch(ta, la, u) ^ na
-                y = stretch(tb, lb, u) ^ nb
-                found[u] = (x & y) if is_and else (x ^ y)
-        # Drop cuts that contain a smaller cut (they cannot be better), keep the smallest.
+                if la == lb:
+                    u = la
+                else:
+                    u = tuple(sorted(set(la).union(lb)))
+                    if len(u) > k:
+                        continue
+                if u in found:
+                    continue
+                x = (stretch_fast(ta, la, u) if la != u else ta) ^ na
+                y = (stretch_fast(tb, lb, u) if lb != u else tb) ^ nb
+                found[u] = ((x & y) if is_and else (x ^ y), sig)
         ranked = sorted(found.items(), key=lambda item: (len(item[0]), item[0]))
-        kept: list[tuple[tuple[int, ...], int]] = []
-        for leaves, tt in ranked:
-            s = set(leaves)
-            if any(set(other) <= s for other, _ in kept):
+        kept: list[tuple[tuple[int, ...], int, int]] = []
+        for leaves, (tt, sig) in ranked:
+            dominated = False
+            for other, _, osig in kept:
+                if osig & sig == osig and set(other).issubset(leaves):
+                    dominated = True
+                    break
+            if dominated:
                 continue
-            kept.append((leaves, tt))
+            kept.append((leaves, tt, sig))
             if len(kept) == limit:
                 break
-        kept.append(((n,), trivial_tt))
+        kept.append(((n,), trivial_tt, 1 << (n & 63)))
         cuts[n] = kept
-    return cuts
+    return {n: [(leaves, tt) for leaves, tt, _ in c] for n, c in cuts.items()}

@@ -17,26 +17,19 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .npn import npn_table
+from .npn import PERMS, npn_table
+from .replace import Implementation
 
 DATA = Path(__file__).resolve().parent / "data" / "npn4.txt"
 BASES = ("gates", "aig")
 
 
 @dataclass(frozen=True)
-class Circuit:
-    """A small circuit over inputs 0-3: gates (id, a, b) numbered from 4, then the output."""
+class Circuit(Implementation):
+    """A circuit over inputs 0-3 (gates numbered from 4) with its depth and whether it is proven minimal."""
 
-    gates: tuple[tuple[int, int, int], ...]
-    out: int          # node (0-3 an input, >= 4 a gate, -1 the constant 0)
-    out_neg: int      # 1: the output is complemented
-    depth: int
-    optimal: bool     # proven minimal (False: the smallest the SAT budget found)
-
-    @property
-    def size(self) -> int:
-        """Number of gates."""
-        return len(self.gates)
+    depth: int = 0
+    optimal: bool = True    # False: the smallest the SAT budget found
 
 
 def parse_line(line: str) -> tuple[str, int, Circuit]:
@@ -49,7 +42,7 @@ def parse_line(line: str) -> tuple[str, int, Circuit]:
     node = -1 if out == "c" else int(out)
     if len(gates) != int(size.rstrip("?")):
         raise ValueError(f"npn4 data: {line!r}: size does not match the gates")
-    return basis, int(cls, 16), Circuit(gates, node, int(neg), int(depth), not size.endswith("?"))
+    return basis, int(cls, 16), Circuit(4, gates, node, int(neg), int(depth), not size.endswith("?"))
 
 
 @dataclass(frozen=True)
@@ -60,8 +53,19 @@ class ExactDB:
 
     def circuits(self, tt: int, basis: str = "gates"):
         """(circuits for the class of ``tt``, perm, neg, oneg): see :mod:`.npn` for the transform."""
-        c, perm, neg, oneg = npn_table().transform(tt)
-        return self.table[(basis, c)], perm, neg, oneg
+        return self.lookup(basis)[tt]
+
+    def lookup(self, basis: str) -> list[tuple]:
+        """``circuits`` for every truth table at once, as a list indexed by table (built once per basis)."""
+        cache = self.__dict__.setdefault("_lookup", {})
+        if basis not in cache:
+            npn = npn_table()
+            perms = [PERMS[p] for p in npn.perm.tolist()]
+            cache[basis] = [
+                (self.table[(basis, c)], perm, neg, oneg)
+                for c, perm, neg, oneg in zip(npn.canon.tolist(), perms, npn.neg.tolist(), npn.oneg.tolist())
+            ]
+        return cache[basis]
 
     def cost(self, tt: int, basis: str = "gates") -> int:
         """Fewest gates computing ``tt`` in ``basis``."""

@@ -7,9 +7,8 @@ inputs, complementing some inputs and possibly complementing the output.  The
 65536 functions fall into 222 classes; the representative of a class is its
 numerically smallest member.
 
-:func:`npn_table` classifies every function at once (vectorised numpy, about
-a second, computed on first use and kept for the life of the process: it is a
-pure function of nothing).  For each function ``f`` it gives the class
+:func:`npn_table` classifies every function at once (computed by
+:func:`compute_npn_table`, stored in ``data/npn4_classes.npz``).  For each function ``f`` it gives the class
 representative ``c`` and how to build ``f`` from a circuit for ``c``:
 
     f(y) = oneg ^ c(x)   with   x_j = y[perm[j]] ^ ((neg >> j) & 1)
@@ -23,6 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -67,9 +67,23 @@ def apply_transform(c: int, perm, neg: int, oneg: int) -> int:
     return out
 
 
+DATA = Path(__file__).resolve().parent / "data" / "npn4_classes.npz"
+
+
 @functools.cache
 def npn_table() -> NPNTable:
-    """Classify all 65536 four-input functions (computed once per process)."""
+    """The classification of all 65536 functions, loaded once per process from ``data/``.
+
+    The file is :func:`compute_npn_table`'s output, written by
+    ``scripts/gen_npn4_db.py`` and checked against it by the tests; loading
+    takes a millisecond where computing takes about a second.
+    """
+    with np.load(DATA) as data:
+        return NPNTable(data["canon"], data["perm"], data["neg"], data["oneg"])
+
+
+def compute_npn_table() -> NPNTable:
+    """Classify all 65536 four-input functions (vectorised, about a second)."""
     f = np.arange(1 << N_ROWS, dtype=np.uint32)
     best = np.full(f.shape, MASK + 1, dtype=np.uint32)
     best_perm = np.zeros(f.shape, dtype=np.uint8)

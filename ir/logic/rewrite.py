@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from .cuts import FULL, enumerate_cuts
 from .exact import database
 from .npn import VAR_TT
-from .xag import AND, GATE_XAG, XAG
+from .replace import dry_run, replace_node
+from .xag import AND, XAG
 
 #: cost model name -> (exact-table basis, cost of an XOR node).
 COST_MODELS: dict[str, tuple[str, int]] = {"gates": ("gates", 1), "aig": ("aig", 3)}
@@ -64,57 +65,44 @@ def _instantiate_inputs(lits: list[int], perm, neg: int) -> list[int]:
     return [(lits[perm[j]] if perm[j] < len(lits) else 0) ^ ((neg >> j) & 1) for j in range(4)]
 
 
-def _dry_run(net: XAG, circuit, inputs: list[int], cone: set[int], xor_cost: int):
-    """(cost added, output literal or None, depth) if ``circuit`` were built on ``inputs``."""
-    vals: list[int | None] = list(inputs)
-    levels = [net.level[x >> 1] for x in inputs]
-    added = 0
-    kind_of = net.kind
-    for g, a, b in circuit.gates:
-        kind, na, nb, no = GATE_XAG[g]
-        x, y = vals[a], vals[b]
-        lit = None
-        if x is not None and y is not None:
-            lit = net.lookup(kind, x ^ na, y ^ nb)
-            if lit is not None and lit >> 1 in cone:
-                added += 1 if kind_of[lit >> 1] == AND else xor_cost
-        if lit is None:
-            added += 1 if kind == AND else xor_cost
-            vals.append(None)
-        else:
-            vals.append(lit ^ no)
-        levels.append(1 + max(levels[a], levels[b]))
-    if circuit.out < 0:
-        return added, circuit.out_neg, 0
-    out = vals[circuit.out]
-    return added, None if out is None else out ^ circuit.out_neg, levels[circuit.out]
+def network_cuts(net: XAG, order: list[int], limit: int) -> dict[int, list[tuple[tuple[int, ...], int]]]:
+    """Cuts of every node in ``order`` as (leaves, truth table), computed by :mod:`.vcuts`."""
+    import numpy as np
 
+    from .strash import from_xag
+    from .vcuts import SENT
+    from .vcuts import enumerate_cuts as enumerate_vectorised
+    from .xag import Sinks
 
-def _build(net: XAG, circuit, inputs: list[int]) -> int:
-    """Build ``circuit`` on ``inputs``; returns its output literal."""
-    if circuit.out < 0:
-        return circuit.out_neg
-    vals = list(inputs)
-    for g, a, b in circuit.gates:
-        vals.append(net.gate(g, vals[a], vals[b]))
-    return vals[circuit.out] ^ circuit.out_neg
+    arrays = from_xag(net, Sinks(()), order)
+    cs = enumerate_vectorised(arrays.is_xor, arrays.fa, arrays.fb, arrays.first_gate, limit=limit)
+    old = np.array(list(range(net.n_inputs + 1)) + order + [0], dtype=np.int64)   # SENT maps to the last slot
+    first = arrays.first_gate
+    leaves = np.where(cs.leaves[first:, :-1] == SENT, -1, cs.leaves[first:, :-1])
+    leaves = np.where(leaves < 0, -1, old[np.maximum(leaves, 0)]).tolist()
+    n_leaves = cs.n_leaves[first:, :-1].tolist()
+    tts = cs.tt[first:, :-1].tolist()
+    cuts = {}
+    for n, lv, nl, tt in zip(order, leaves, n_leaves, tts):
+        cuts[n] = [(tuple(x for x in lv[k] if x >= 0), tt[k]) for k in range(len(nl)) if nl[k] >= 1]
+    return cuts
 
 
 def rewrite(net: XAG, cost: str = "gates", zero_gain: bool = False, cut_limit: int = 8,
             max_circuits: int = 4) -> RewriteStats:
     """One rewriting sweep over ``net`` (edited in place; call ``compact`` after)."""
     basis, xor_cost = COST_MODELS[cost]
-    db = database()
+    lookup = database().lookup(basis)
     stats = RewriteStats()
     order = net.topological()
-    cuts = enumerate_cuts(net, order, 4, cut_limit)
+    cuts = network_cuts(net, order, cut_limit)
     node_cost = lambda n: 1 if net.kind[n] == AND else xor_cost  # noqa: E731
     for n in order:
         if net.dead[n]:
             continue
         stats.nodes_tried += 1
         best = None   # (gain, -level, circuit, inputs)
-        for leaves, tt in cuts[n][:-1]:
+        for leaves, tt in cuts[n]:
             resolved = _resolve_cut(net, leaves, tt)
             if resolved is None:
                 continue
@@ -123,31 +111,26 @@ def rewrite(net: XAG, cost: str = "gates", zero_gain: bool = False, cut_limit: i
             if n in leaf_nodes:
                 continue
             stats.cuts_tried += 1
-            circuits, perm, neg, oneg = db.circuits(tt, basis)
             cone = net.deref(n, leaf_nodes)
             saved = sum(node_cost(x) for x in cone)
-            cone_set = set(cone)
-            inputs = _instantiate_inputs(lits, perm, neg)
-            for circuit in circuits[:max_circuits]:
-                added, out, level = _dry_run(net, circuit, inputs, cone_set, xor_cost)
-                if out is not None and (out ^ oneg) >> 1 == n:
-                    continue           # the node's own structure
-                key = (saved - added, -level)
-                if best is None or key > best[0]:
-                    best = (key, circuit, inputs, oneg)
+            floor = best[0][0] if best is not None else (0 if zero_gain else 1)
+            if saved >= floor:
+                circuits, perm, neg, oneg = lookup[tt]
+                cone_set = set(cone)
+                inputs = _instantiate_inputs(lits, perm, neg)
+                for circuit in circuits[:max_circuits]:
+                    added, out, level = dry_run(net, circuit, inputs, cone_set, xor_cost, oneg, saved - floor)
+                    if added > saved - floor or (out is not None and out >> 1 == n):
+                        continue           # too expensive, or the node's own structure
+                    key = (saved - added, -level)
+                    if best is None or key > best[0]:
+                        best = (key, circuit, inputs, oneg)
             net.reref(cone)
         if best is None:
             continue
-        (gain, _), circuit, inputs, oneg = best
+        (gain, _), impl, inputs, oneg = best
         if gain > 0 or (zero_gain and gain == 0):
-            first_new = net.n_nodes
-            lit = _build(net, circuit, inputs) ^ oneg
-            if lit >> 1 == n:
-                continue
-            net.replace(n, lit)
-            for x in range(first_new, net.n_nodes):
-                if net.ref[x] == 0 and not net.dead[x]:
-                    net.kill_if_unused(x)
-            stats.replaced += 1
-            stats.gain += gain
+            if replace_node(net, n, impl, inputs, oneg):
+                stats.replaced += 1
+                stats.gain += gain
     return stats

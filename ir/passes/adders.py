@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import gates as G
-from ..builder import Builder, rebuild
+from ..builder import Builder
 from ..graph import Graph, Op
 from .base import Pass, register
 
@@ -61,10 +63,68 @@ def _column(columns: list, w: int) -> deque:
     return columns[w]
 
 
+class _Appender:
+    """Appends raw gates after a copy of a graph's nodes (a Builder.raw without the rebuild)."""
+
+    def __init__(self, graph: Graph, keep: np.ndarray):
+        index = np.cumsum(keep) - 1
+        self.n_inputs = graph.n_inputs
+        self.index = index
+        remap = lambda f: np.where(f >= 0, index[np.maximum(f, 0)], -1)  # noqa: E731
+        self.op = [graph.op[keep]]
+        self.arg = [graph.arg[keep]]
+        self.a = [remap(graph.a[keep])]
+        self.b = [remap(graph.b[keep])]
+        self.n = int(keep.sum())
+        self.new: list[tuple[int, int, int, int]] = []
+        self.operands = {int(index[i]): tuple(int(index[x]) for x in ops)
+                         for i, ops in graph.operands.items() if keep[i]}
+
+    def _append(self, op, arg, x, y) -> int:
+        self.new.append((int(op), arg, x, y))
+        return self.n + len(self.new) - 1
+
+    def gate(self, g: int, x: int, y: int) -> int:
+        return self._append(Op.GATE, g, x, y)
+
+    def const(self, value: int) -> int:
+        return self._append(Op.CONST, value, -1, -1)
+
+    def uint(self, bits) -> int:
+        node = self._append(Op.UINT, 0, -1, -1)
+        self.operands[node] = tuple(bits)
+        return node
+
+    def finish(self, outputs) -> Graph:
+        if self.new:
+            op, arg, a, b = zip(*self.new)
+            self.op.append(np.array(op, dtype=np.uint8))
+            self.arg.append(np.array(arg, dtype=np.int32))
+            self.a.append(np.array(a, dtype=np.int64))
+            self.b.append(np.array(b, dtype=np.int64))
+        return Graph(self.n_inputs, np.concatenate(self.op), np.concatenate(self.arg),
+                     np.concatenate(self.a), np.concatenate(self.b), self.operands, list(outputs))
+
+
 def expand_popcounts(graph: Graph) -> Graph:
-    """``graph`` with every popcount replaced by an adder tree and a uint."""
-    lower = {Op.POPCOUNT: lambda bld, bits: bld.uint(adder_tree(bld, bits))}
-    return rebuild(graph, Builder.raw(graph.n_inputs), lower=lower)
+    """``graph`` with every popcount replaced by an adder tree and a uint.
+
+    Popcounts are read only by outputs, so the other nodes are copied as
+    arrays and the adder trees are appended after them.
+    """
+    keep = graph.op != Op.POPCOUNT
+    app = _Appender(graph, keep)
+    made: dict[int, int] = {}
+    outputs = []
+    for o in graph.outputs:
+        if keep[o]:
+            outputs.append(int(app.index[o]))
+            continue
+        if o not in made:
+            bits = [int(app.index[x]) for x in graph.operands[o]]
+            made[o] = app.uint(adder_tree(app, bits))
+        outputs.append(made[o])
+    return app.finish(outputs)
 
 
 def has_popcounts(graph: Graph) -> bool:
