@@ -47,7 +47,7 @@ def _cost_tables(cost: str):
     return None, arrays["size"].astype(np.float64), arrays["depth"]
 
 
-def map_network(net: ArrayNet, cost: str = "gates", cut_limit: int = 8, rounds: int = 3,
+def map_network(net: ArrayNet, cost: str = "gates", cut_limit: int = 8, rounds: int = 2,
                 penalties=(float("inf"), 1.0)) -> tuple[ArrayNet, MapStats]:
     """Map ``net``; returns the smallest mapped network (arrays) and statistics.
 

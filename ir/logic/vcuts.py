@@ -85,6 +85,7 @@ def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gat
     nl = np.full((n, slots), -1, dtype=np.int8)
     shared = np.zeros((n, slots), dtype=np.int16)
     inner = np.zeros((n, slots), dtype=np.int16)
+    sig = np.zeros((n, slots), dtype=np.uint64)
     if refs is None:
         refs = np.zeros(n, dtype=np.int64)
         np.add.at(refs, fa[first_gate:] >> 1, 1)
@@ -96,6 +97,8 @@ def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gat
     leaves[1:first_gate, 0, 0] = trivial[: first_gate - 1]
     tt[1:first_gate, 0] = 0xAAAA
     nl[1:first_gate, 0] = 1
+    sig[1:first_gate, 0] = np.left_shift(np.uint64(1), (trivial[: first_gate - 1] & 63).astype(np.uint64))
+    sig[first_gate:, limit] = np.left_shift(np.uint64(1), (trivial[first_gate - 1:] & 63).astype(np.uint64))
     leaves[first_gate:, limit, 0] = trivial[first_gate - 1:]
     tt[first_gate:, limit] = 0xAAAA
     nl[first_gate:, limit] = 1
@@ -106,85 +109,95 @@ def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gat
     bounds = np.flatnonzero(np.diff(levels[order])) + 1
     for level_nodes in np.split(order, bounds):
         for start in range(0, len(level_nodes), chunk):
-            _merge_chunk(level_nodes[start:start + chunk], is_xor, fa, fb, leaves, tt, nl, shared, inner,
+            _merge_chunk(level_nodes[start:start + chunk], is_xor, fa, fb, leaves, tt, nl, shared, inner, sig,
                          limit, refs, max_shared)
     return CutSet(leaves, tt, nl, shared)
 
 
-def _merge_chunk(nodes, is_xor, fa, fb, leaves, tt, nl, shared, inner, limit, refs, max_shared):
-    m = len(nodes)
+def _popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((x * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
+
+
+def _merge_chunk(nodes, is_xor, fa, fb, leaves, tt, nl, shared, inner, sig, limit, refs, max_shared):
     s = limit + 1
     a, b = fa[nodes], fb[nodes]
     an, bn = a >> 1, b >> 1
-    la, lb = leaves[an], leaves[bn]                        # (m, s, 4)
+    # Candidate pairs: both cuts exist and the union's 64-bit signature (bit
+    # leaf % 64 per leaf) has at most 4 bits, a necessary condition.
+    sa, sb = sig[an], sig[bn]
+    cand = (nl[an] >= 0)[:, :, None] & (nl[bn] >= 0)[:, None, :]
+    cand &= _popcount(sa[:, :, None] | sb[:, None, :]) <= 4
+    pair = np.flatnonzero(cand)
+    if not len(pair):
+        return
+    r = pair // (s * s)
+    i = (pair // s) % s
+    j = pair % s
+    ra, rb = an[r], bn[r]
+    la, lb = leaves[ra, i], leaves[rb, j]                   # (K, 4)
     # A fanin taken through a cut other than its trivial one is inside the new
     # cut; if something else reads it too, the cut duplicates it and every
     # node inside its own cut (counts are estimates: reconvergence may count twice).
-    ia = (la[:, :, 0] != an[:, None]) | (nl[an] != 1)
-    ib = (lb[:, :, 0] != bn[:, None]) | (nl[bn] != 1)
-    in_a = np.where(ia, 1 + inner[an], 0)
-    in_b = np.where(ib, 1 + inner[bn], 0)
-    sh_a = np.where(ia, np.where((refs[an] > 1)[:, None], 1 + inner[an], shared[an]), 0)
-    sh_b = np.where(ib, np.where((refs[bn] > 1)[:, None], 1 + inner[bn], shared[bn]), 0)
-    sh = (sh_a[:, :, None] + sh_b[:, None, :]).reshape(-1)
-    inn = (in_a[:, :, None] + in_b[:, None, :]).reshape(-1)
-    # All pairs (i, j): 8 leaves each, sorted.
-    cat = np.concatenate([np.broadcast_to(la[:, :, None, :], (m, s, s, 4)),
-                          np.broadcast_to(lb[:, None, :, :], (m, s, s, 4))], axis=-1)
-    cat = np.sort(cat.reshape(m * s * s, 8), axis=-1)
-    valid = ((nl[an][:, :, None] >= 0) & (nl[bn][:, None, :] >= 0)).reshape(-1)
-    dup = np.zeros_like(cat, dtype=bool)
+    ia = (la[:, 0] != ra) | (nl[ra, i] != 1)
+    ib = (lb[:, 0] != rb) | (nl[rb, j] != 1)
+    sh = (np.where(ia, np.where(refs[ra] > 1, 1 + inner[ra, i], shared[ra, i]), 0)
+          + np.where(ib, np.where(refs[rb] > 1, 1 + inner[rb, j], shared[rb, j]), 0))
+    inn = np.where(ia, 1 + inner[ra, i], 0) + np.where(ib, 1 + inner[rb, j], 0)
+    cat = np.sort(np.concatenate([la, lb], axis=1), axis=1)
+    dup = np.zeros(cat.shape, dtype=bool)
     dup[:, 1:] = cat[:, 1:] == cat[:, :-1]
     real = (cat != SENT) & ~dup
     count = real.sum(axis=1)
-    ok = valid & (count <= 4)
+    ok = count <= 4
     if max_shared is not None:
         ok &= sh <= max_shared
-    pair = np.flatnonzero(ok)
-    if not len(pair):
+    keep_pairs = np.flatnonzero(ok)
+    if not len(keep_pairs):
         return
-    u = np.where(real[pair], cat[pair], SENT)
-    u = np.sort(u, axis=-1)[:, :4]
-    cnt = count[pair]
-    row = pair // (s * s)
+    r, i, j, ra, rb = r[keep_pairs], i[keep_pairs], j[keep_pairs], ra[keep_pairs], rb[keep_pairs]
+    sh, inn, cnt = sh[keep_pairs], inn[keep_pairs], count[keep_pairs]
+    u = np.sort(np.where(real[keep_pairs], cat[keep_pairs], SENT), axis=1)[:, :4]
     key = (u.astype(np.int64) * _PRIMES).sum(axis=1)
     # Per node: drop repeated unions, keep the `limit` smallest.
-    order = np.lexsort((key, cnt, row))
-    row_o, key_o = row[order], key[order]
+    order = np.lexsort((key, cnt, r))
+    row_o, key_o = r[order], key[order]
     keep = np.ones(len(order), dtype=bool)
     keep[1:] = (row_o[1:] != row_o[:-1]) | (key_o[1:] != key_o[:-1])
     order = order[keep]
-    row_o = row[order]
-    starts = np.flatnonzero(np.r_[True, row_o[1:] != row_o[:-1]])
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    row_o = r[order]
+    starts = np.flatnonzero(np.concatenate(([True], row_o[1:] != row_o[:-1])))
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
     take = rank < limit
     sel = order[take]
     rank = rank[take]
-    p = pair[sel]
-    r = row[sel]
-    i = (p // s) % s
-    j = p % s
-    uu = u[sel]
+    r, i, j, ra, rb, uu = r[sel], i[sel], j[sel], ra[sel], rb[sel], u[sel]
     # Truth tables: re-express each fanin cut's table over the union.
-    ta = _over_union(la[r, i], tt[an[r], i], nl[an[r], i], uu)
-    tb = _over_union(lb[r, j], tt[bn[r], j], nl[bn[r], j], uu)
+    ta = _over_union(leaves[ra, i], tt[ra, i], nl[ra, i], uu)
+    tb = _over_union(leaves[rb, j], tt[rb, j], nl[rb, j], uu)
     ta ^= np.where(a[r] & 1, FULL, 0)
     tb ^= np.where(b[r] & 1, FULL, 0)
-    node_tt = np.where(is_xor[nodes[r]] == 1, ta ^ tb, ta & tb)
     dest = nodes[r]
     leaves[dest, rank] = uu
-    tt[dest, rank] = node_tt
+    tt[dest, rank] = np.where(is_xor[dest] == 1, ta ^ tb, ta & tb)
     nl[dest, rank] = cnt[sel]
-    shared[dest, rank] = np.minimum(sh[p], 1000)
-    inner[dest, rank] = np.minimum(inn[p], 1000)
+    shared[dest, rank] = np.minimum(sh[sel], 1000)
+    inner[dest, rank] = np.minimum(inn[sel], 1000)
+    sig[dest, rank] = sa[r, i] | sb[r, j]
 
 
 def _over_union(cut_leaves, cut_tt, cut_n, union):
     """16-bit tables of cuts re-expressed over ``union`` (a superset of their leaves)."""
-    inside = (union[:, :, None] == cut_leaves[:, None, :]).any(axis=2) & (union != SENT)
-    mask = (inside * np.array([1, 2, 4, 8])).sum(axis=1)
-    same = mask == ((1 << (union != SENT).sum(axis=1)) - 1)
-    same &= cut_n == (union != SENT).sum(axis=1)
+    mask = np.zeros(len(union), dtype=np.int64)
+    for slot in range(4):
+        u = union[:, slot]
+        hit = (u == cut_leaves[:, 0]) | (u == cut_leaves[:, 1]) | (u == cut_leaves[:, 2]) | (u == cut_leaves[:, 3])
+        mask |= (hit & (u != SENT)).astype(np.int64) << slot
     compact = cut_tt & _COMPACT_MASK[np.maximum(cut_n, 0)]
     stretched = _STRETCH_NP[np.minimum(mask, 14), compact & 255]
-    return np.where(same | (mask == 15), cut_tt, stretched)
+    return np.where(mask == 15, cut_tt, stretched)

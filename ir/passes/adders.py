@@ -63,26 +63,16 @@ def _column(columns: list, w: int) -> deque:
     return columns[w]
 
 
-class _Appender:
-    """Appends raw gates after a copy of a graph's nodes (a Builder.raw without the rebuild)."""
+class _Recorder:
+    """Records the nodes an adder tree asks for; node k < width is input k, then step k - width."""
 
-    def __init__(self, graph: Graph, keep: np.ndarray):
-        index = np.cumsum(keep) - 1
-        self.n_inputs = graph.n_inputs
-        self.index = index
-        remap = lambda f: np.where(f >= 0, index[np.maximum(f, 0)], -1)  # noqa: E731
-        self.op = [graph.op[keep]]
-        self.arg = [graph.arg[keep]]
-        self.a = [remap(graph.a[keep])]
-        self.b = [remap(graph.b[keep])]
-        self.n = int(keep.sum())
-        self.new: list[tuple[int, int, int, int]] = []
-        self.operands = {int(index[i]): tuple(int(index[x]) for x in ops)
-                         for i, ops in graph.operands.items() if keep[i]}
+    def __init__(self, width: int):
+        self.width = width
+        self.steps: list[tuple[int, int, int, int]] = []
 
     def _append(self, op, arg, x, y) -> int:
-        self.new.append((int(op), arg, x, y))
-        return self.n + len(self.new) - 1
+        self.steps.append((int(op), arg, x, y))
+        return self.width + len(self.steps) - 1
 
     def gate(self, g: int, x: int, y: int) -> int:
         return self._append(Op.GATE, g, x, y)
@@ -90,41 +80,60 @@ class _Appender:
     def const(self, value: int) -> int:
         return self._append(Op.CONST, value, -1, -1)
 
-    def uint(self, bits) -> int:
-        node = self._append(Op.UINT, 0, -1, -1)
-        self.operands[node] = tuple(bits)
-        return node
 
-    def finish(self, outputs) -> Graph:
-        if self.new:
-            op, arg, a, b = zip(*self.new)
-            self.op.append(np.array(op, dtype=np.uint8))
-            self.arg.append(np.array(arg, dtype=np.int32))
-            self.a.append(np.array(a, dtype=np.int64))
-            self.b.append(np.array(b, dtype=np.int64))
-        return Graph(self.n_inputs, np.concatenate(self.op), np.concatenate(self.arg),
-                     np.concatenate(self.a), np.concatenate(self.b), self.operands, list(outputs))
+class _TreeTemplate:
+    """The adder tree of ``width`` bits as arrays, built once and stamped out per counter."""
+
+    def __init__(self, width: int):
+        rec = _Recorder(width)
+        self.outputs = np.asarray(adder_tree(rec, range(width)), dtype=np.int64)
+        steps = np.array(rec.steps, dtype=np.int64).reshape(-1, 4)
+        self.width = width
+        self.op, self.arg, self.x, self.y = steps.T
+
+    def stamp(self, bits: np.ndarray, base: int):
+        """(op, arg, a, b, outputs) for the tree on node ids ``bits``, its steps numbered from ``base``."""
+        def node(ref):
+            return np.where(ref < 0, -1, np.where(ref < self.width, bits[np.clip(ref, 0, self.width - 1)],
+                                                  base + ref - self.width))
+        return self.op, self.arg, node(self.x), node(self.y), node(self.outputs)
 
 
 def expand_popcounts(graph: Graph) -> Graph:
     """``graph`` with every popcount replaced by an adder tree and a uint.
 
     Popcounts are read only by outputs, so the other nodes are copied as
-    arrays and the adder trees are appended after them.
+    arrays and the adder trees are appended after them.  Counters of one
+    width share one tree shape, recorded once and stamped out with numpy (a
+    GroupSum head's groups all have the same width).
     """
     keep = graph.op != Op.POPCOUNT
-    app = _Appender(graph, keep)
+    index = np.cumsum(keep) - 1
+    remap = lambda f: np.where(f >= 0, index[np.maximum(f, 0)], -1)  # noqa: E731
+    blocks = [(graph.op[keep], graph.arg[keep], remap(graph.a[keep]), remap(graph.b[keep]))]
+    operands = {int(index[i]): tuple(int(index[x]) for x in ops) for i, ops in graph.operands.items() if keep[i]}
+    n = int(keep.sum())
+    templates: dict[int, _TreeTemplate] = {}
     made: dict[int, int] = {}
     outputs = []
     for o in graph.outputs:
         if keep[o]:
-            outputs.append(int(app.index[o]))
+            outputs.append(int(index[o]))
             continue
         if o not in made:
-            bits = [int(app.index[x]) for x in graph.operands[o]]
-            made[o] = app.uint(adder_tree(app, bits))
+            bits = index[np.asarray(graph.operands[o], dtype=np.int64)]
+            tree = templates.get(len(bits)) or templates.setdefault(len(bits), _TreeTemplate(len(bits)))
+            op, arg, a, b, outs = tree.stamp(bits, n)
+            blocks.append((op, arg, a, b))
+            n += len(op)
+            blocks.append((np.array([Op.UINT]), np.array([0]), np.array([-1]), np.array([-1])))
+            operands[n] = tuple(int(x) for x in outs)
+            made[o] = n
+            n += 1
         outputs.append(made[o])
-    return app.finish(outputs)
+    op, arg, a, b = (np.concatenate([blk[k] for blk in blocks]) for k in range(4))
+    return Graph(graph.n_inputs, op.astype(np.uint8), arg.astype(np.int32), a.astype(np.int64),
+                 b.astype(np.int64), operands, outputs)
 
 
 def has_popcounts(graph: Graph) -> bool:

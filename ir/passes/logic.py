@@ -47,7 +47,7 @@ class Map(Pass):
     name = "map"
     cost: str = "gates"
     cuts: int = 8
-    rounds: int = 3
+    rounds: int = 2
     dup: float = 1.0
 
     def run(self, graph):
