@@ -79,16 +79,14 @@ def abc_mapped_gates(text: str) -> int:
     return total
 
 
-def life_circuit():
-    """(name, graph): the learned Life net, or a redundant stand-in for the same rule."""
-    import numpy as np
-
+def life_circuit(path: Path):
+    """(name, graph): the learned Life net at ``path``, or a redundant stand-in for the same rule."""
     import gatecc
     from gatecc.compiler import to_graph
     from gatecc.ir import Builder, all_inputs
 
-    if LIFE.exists():
-        return "life (learned)", to_graph(gatecc.load(LIFE))
+    if path.exists():
+        return "life (learned)", to_graph(gatecc.load(path))
     # Stand-in: the rule as a sum of its 140 minterms over the 9 cells (centre = input 4).
     rows = all_inputs(9).astype(int)
     neighbours = rows.sum(axis=1) - rows[:, 4]
@@ -158,6 +156,10 @@ def main() -> None:
     ap.add_argument("--no-aig-cost", action="store_true", help="skip the -O3 run with cost=aig")
     ap.add_argument("--skip-verify", action="store_true", help="do not prove results equal (faster)")
     ap.add_argument("--lgn-gates", type=int, default=1_000_000, help="random LGN size for the -O2 run (0: skip)")
+    ap.add_argument("--life", type=Path, default=LIFE,
+                    help=f"the learned Life model (default {LIFE.relative_to(ROOT)}; a stand-in when missing)")
+    ap.add_argument("--extra", action="append", default=[], metavar="LABEL=PIPELINE",
+                    help="also run this pipeline, e.g. 'eqsat=adders,strash,eqsat{rules=full}' (repeatable)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = ap.parse_args()
 
@@ -174,13 +176,18 @@ def main() -> None:
     if args.circuits:
         names = [n.strip() for n in args.circuits.split(",")]
     extra = {} if args.no_aig_cost else {"-O3 aig": _aig_pipeline(OPT_LEVELS[3])}
+    for item in args.extra:
+        label, sep, pipeline = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--extra {item!r}: expected LABEL=PIPELINE")
+        extra[label] = pipeline
     top = f"-O{max(levels)}"
     rows, report = [], {"circuits": {}}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name in names:
             if name == "life":
-                label, graph = life_circuit()
+                label, graph = life_circuit(args.life)
                 src = tmp / "life.aig"
                 src.write_bytes(emit_aiger(legalize(graph)))
             else:

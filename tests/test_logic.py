@@ -217,3 +217,31 @@ def test_resynthesis_counts_symmetric_functions():
     assert graph_stats(out).gates <= 25
     x = all_inputs(n)
     assert np.array_equal(evaluate_samples(out, x)[:, 0], [majority(r) for r in x])
+
+
+def life_rule(rows):
+    rows = rows.astype(int)
+    neighbours = rows.sum(axis=1) - rows[:, 4]
+    return ((neighbours == 3) | ((rows[:, 4] == 1) & (neighbours == 2))).astype(int)
+
+
+def test_life_rule_from_minterms_shrinks_below_the_hand_written_circuit():
+    # The Life rule written as an OR of its 140 minterms (about 600 gates):
+    # -O3 must find the structure (it counts the 8 symmetric neighbours).
+    rows = all_inputs(9)
+    b = Builder(9)
+    out = None
+    for row in rows[life_rule(rows) == 1]:
+        term = None
+        for i, bit in enumerate(row):
+            lit = i if bit else b.not_(i)
+            term = lit if term is None else b.gate(G.AND, term, lit)
+        out = term if out is None else b.gate(G.OR, out, term)
+    b.output(out)
+    graph = b.finish()
+    assert graph_stats(graph).gates > 500
+    from gatecc.ir.passes import optimize
+
+    result, _ = optimize(graph, 3)
+    assert graph_stats(result).gates <= 54          # a person's hand-written circuit
+    assert np.array_equal(evaluate_samples(result, rows)[:, 0], life_rule(rows))

@@ -152,16 +152,6 @@ def _fill_small(tt: int, care: int, variables: list[int], k: int) -> int:
     return best
 
 
-def _care_support(tt: int, care: int, k: int) -> list[int]:
-    out = []
-    for i in range(k):
-        c0, c1 = T.cofactor(tt, i, 0, k), T.cofactor(tt, i, 1, k)
-        k0, k1 = T.cofactor(care, i, 0, k), T.cofactor(care, i, 1, k)
-        if (c0 ^ c1) & k0 & k1:
-            out.append(i)
-    return out
-
-
 def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: dict, top_tries: int = 0) -> int:
     """Build f (don't-cares outside ``care``) on recorder nodes ``inputs``; returns its node."""
     tt &= care
@@ -172,7 +162,7 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
         return rec.const(0)
     if tt == care:
         return rec.const(1)
-    sup = _care_support(tt, care, k)
+    sup = T.care_support(tt, care, k)
     if len(sup) <= 4:
         t4 = _fill_small(tt, care, sup, k)
         node = _exact_into(rec, t4, [inputs[v] for v in sup] + [rec.zero] * (4 - len(sup)))
@@ -182,7 +172,7 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
     def score(v):
         f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
         c0, c1 = T.cofactor(care, v, 0, k), T.cofactor(care, v, 1, k)
-        return len(_care_support(f0, c0, k)) + len(_care_support(f1, c1, k))
+        return len(T.care_support(f0, c0, k)) + len(T.care_support(f1, c1, k))
 
     v = min(sup, key=lambda v: (score(v), v))
     f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
@@ -274,7 +264,7 @@ def _small_support_roots(net: XAG, order: list[int], max_inputs: int) -> list[in
     return [n for n in order if n in roots], sup
 
 
-def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats) -> None:
+def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats, cache: dict) -> None:
     mffc = net.deref(n, set(leaves))
     saved = len(mffc)
     if saved < 3:
@@ -284,7 +274,10 @@ def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthSta
     tt = cone_truth_table(net, 2 * n, leaves, cone)
     inputs = [2 * leaf for leaf in leaves] + [0, 1]
     best = None
-    for idx, impl in enumerate(candidates(tt, len(leaves))):
+    key = (tt, len(leaves))
+    if key not in cache:
+        cache[key] = candidates(tt, len(leaves))
+    for idx, impl in enumerate(cache[key]):
         added, out, level = dry_run(net, impl, inputs, set(mffc))
         if out is not None and out >> 1 == n:
             continue
@@ -304,11 +297,12 @@ def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_li
     stats = ResynthStats()
     order = net.topological()
     roots, sup = _small_support_roots(net, order, max_inputs)
+    cache: dict = {}          # (truth table, leaves) -> candidates: repeated logic is synthesised once
     for n in roots:
         if net.dead[n]:
             continue
         leaves = [i + 1 for i in range(net.n_inputs) if (sup[n] >> i) & 1]
-        _try(net, n, leaves, cone_nodes(net, n, set(leaves)), stats)
+        _try(net, n, leaves, cone_nodes(net, n, set(leaves)), stats, cache)
     if window_leaves:
         for n in net.topological():
             if time_limit is not None and time.perf_counter() - start > time_limit:
@@ -318,6 +312,6 @@ def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_li
                 continue
             leaves, cone = reconvergent_cut(net, n, window_leaves, 10 * window_leaves)
             if len(leaves) > 4:
-                _try(net, n, leaves, cone, stats)
+                _try(net, n, leaves, cone, stats, cache)
     stats.seconds = time.perf_counter() - start
     return stats

@@ -89,8 +89,12 @@ def network_cuts(net: XAG, order: list[int], limit: int) -> dict[int, list[tuple
 
 
 def rewrite(net: XAG, cost: str = "gates", zero_gain: bool = False, cut_limit: int = 8,
-            max_circuits: int = 4) -> RewriteStats:
-    """One rewriting sweep over ``net`` (edited in place; call ``compact`` after)."""
+            max_circuits: int = 4, only: set[int] | None = None) -> RewriteStats:
+    """One rewriting sweep over ``net`` (edited in place; call ``compact`` after).
+
+    ``only`` restricts the sweep to those nodes (e.g. the region a previous
+    sweep changed, :meth:`XAG.near_touched`).
+    """
     basis, xor_cost = COST_MODELS[cost]
     lookup = database().lookup(basis)
     stats = RewriteStats()
@@ -98,7 +102,7 @@ def rewrite(net: XAG, cost: str = "gates", zero_gain: bool = False, cut_limit: i
     cuts = network_cuts(net, order, cut_limit)
     node_cost = lambda n: 1 if net.kind[n] == AND else xor_cost  # noqa: E731
     for n in order:
-        if net.dead[n]:
+        if net.dead[n] or (only is not None and n not in only):
             continue
         stats.nodes_tried += 1
         best = None   # (gain, -level, circuit, inputs)

@@ -23,6 +23,7 @@ def var_table(i: int, k: int) -> int:
     return out
 
 
+@functools.cache
 def full(k: int) -> int:
     """The constant-1 table of ``k`` variables."""
     return (1 << (1 << k)) - 1
@@ -47,6 +48,18 @@ def depends_on(tt: int, i: int, k: int) -> bool:
 def support(tt: int, k: int) -> list[int]:
     """Variables the function depends on."""
     return [i for i in range(k) if depends_on(tt, i, k)]
+
+
+def care_support(tt: int, care: int, k: int) -> list[int]:
+    """Variables that matter on the care set: some pair of care rows differing
+    only in x_i has different values."""
+    out = []
+    low = full(k)
+    for i in range(k):
+        s = 1 << i
+        if (tt ^ (tt >> s)) & care & (care >> s) & ~var_table(i, k) & low:
+            out.append(i)
+    return out
 
 
 def swap_vars(tt: int, i: int, j: int, k: int) -> int:

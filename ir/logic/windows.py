@@ -11,34 +11,33 @@ the leaf budget allows.  Windows keep expensive local optimisations
 
 from __future__ import annotations
 
+from . import truth as T
 from .xag import AND, XAG, XOR
-
-
-def _is_gate(net: XAG, node: int) -> bool:
-    return net.kind[node] in (AND, XOR)
 
 
 def reconvergent_cut(net: XAG, root: int, max_leaves: int = 8, max_nodes: int = 64) -> tuple[list[int], list[int]]:
     """(leaves, cone nodes in topological order) of a window rooted at ``root``."""
-    fa, fb = net.fa, net.fb
+    fa, fb, kind = net.fa, net.fb, net.kind
     inside = {root}
     leaves = {fa[root] >> 1, fb[root] >> 1}
     while len(inside) < max_nodes:
-        best, best_cost = None, None
+        best, best_cost = -1, 3
         for leaf in leaves:
-            if not _is_gate(net, leaf):
+            if kind[leaf] < AND:
                 continue
-            new = {fa[leaf] >> 1, fb[leaf] >> 1} - leaves - inside
-            cost = len(new) - 1
+            x, y = fa[leaf] >> 1, fb[leaf] >> 1
+            cost = (x not in leaves and x not in inside) + (y != x and y not in leaves and y not in inside) - 1
             if len(leaves) + cost > max_leaves:
                 continue
-            if best_cost is None or cost < best_cost or (cost == best_cost and leaf > best):
+            if cost < best_cost or (cost == best_cost and leaf > best):
                 best, best_cost = leaf, cost
-        if best is None:
+        if best < 0:
             break
         leaves.discard(best)
         inside.add(best)
-        leaves |= {fa[best] >> 1, fb[best] >> 1} - inside
+        for x in (fa[best] >> 1, fb[best] >> 1):
+            if x not in inside:
+                leaves.add(x)
     return sorted(leaves), cone_nodes(net, root, set(leaves))
 
 
@@ -65,11 +64,10 @@ def cone_nodes(net: XAG, root: int, leaves: set[int]) -> list[int]:
 def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]) -> int:
     """Truth table (a Python int of 2**len(leaves) bits) of ``root_lit`` over the leaves."""
     k = len(leaves)
-    rows = 1 << k
-    full = (1 << rows) - 1
+    full = T.full(k)
     val: dict[int, int] = {0: 0}
     for i, leaf in enumerate(leaves):
-        val[leaf] = sum(1 << m for m in range(rows) if (m >> i) & 1)
+        val[leaf] = T.var_table(i, k)
     for n in cone:
         a, b = net.fa[n], net.fb[n]
         x = val[a >> 1] ^ (full if a & 1 else 0)

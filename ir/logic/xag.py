@@ -80,6 +80,7 @@ class XAG:
         self.dead: list[bool] = [False] * (n_inputs + 1)
         self.level: list[int] = [0] * (n_inputs + 1)       # logic depth (kept approximately by edits)
         self.forward: dict[int, int] = {}                  # replaced node -> the literal that replaced it
+        self.touched: set[int] = set()                     # nodes made or edited since the last compact()
         self.table: dict[tuple[int, int, int], int] = {}
         self.sinks: list[int] = []
         self.sink_refs: dict[int, list[int]] = {}   # node -> indices of the sinks reading it
@@ -189,6 +190,7 @@ class XAG:
     def _new(self, key) -> int:
         kind, a, b = key
         node = len(self.kind)
+        self.touched.add(node)
         self.kind.append(kind)
         self.fa.append(a)
         self.fb.append(b)
@@ -246,6 +248,7 @@ class XAG:
                 self.fanouts[x].remove(f)
                 self.ref[x] -= 1
             self.kind[f], self.fa[f], self.fb[f] = key
+            self.touched.add(f)
             self.level[f] = 1 + max(self.level[key[1] >> 1], self.level[key[2] >> 1])
             self.table[key] = f
             for x in (key[1] >> 1, key[2] >> 1):
@@ -328,7 +331,11 @@ class XAG:
         return order
 
     def compact(self) -> "XAG":
-        """A fresh copy with only the live nodes, numbered in topological order."""
+        """A fresh copy with only the live nodes, numbered in topological order.
+
+        Nodes edited since the last compaction (:attr:`touched`) stay marked
+        under their new numbers, so a later sweep can revisit only them.
+        """
         new = XAG(self.n_inputs)
         lit = list(range(0, 2 * (self.n_inputs + 1), 2)) + [0] * (len(self.kind) - self.n_inputs - 1)
         for n in self.topological():
@@ -336,7 +343,17 @@ class XAG:
             lit[n] = new.make(self.kind[n], lit[a >> 1] ^ (a & 1), lit[b >> 1] ^ (b & 1))
         for s in self.sinks:
             new.add_sink(lit[s >> 1] ^ (s & 1))
+        new.touched = {lit[n] >> 1 for n in self.touched if not self.dead[n] and lit[n] >> 1 > self.n_inputs}
         return new
+
+    def near_touched(self, distance: int = 3) -> set[int]:
+        """Touched nodes and the readers up to ``distance`` steps above them."""
+        region = set(self.touched)
+        frontier = region
+        for _ in range(distance):
+            frontier = {f for n in frontier for f in self.fanouts[n] if not self.dead[f]} - region
+            region |= frontier
+        return region
 
 
 def add_graph(net: XAG, graph: Graph) -> Sinks:

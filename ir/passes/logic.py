@@ -92,15 +92,19 @@ class Rewrite(Pass):
         _check_cost(self.name, self.cost)
 
         def algorithm(net):
+            # Later sweeps revisit only the region the previous one changed.
             total = {"replaced": 0, "gain": 0, "rounds": 0}
+            only = None
             for _ in range(self.rounds):
-                st = rewrite(net, cost=self.cost, zero_gain=self.zero, cut_limit=self.cuts)
+                net.touched = set()
+                st = rewrite(net, cost=self.cost, zero_gain=self.zero, cut_limit=self.cuts, only=only)
                 total["replaced"] += st.replaced
                 total["gain"] += st.gain
                 total["rounds"] += 1
                 if st.gain == 0:
                     break
                 net = net.compact()
+                only = net.near_touched()
             return net, total
 
         return _on_xag(graph, algorithm)
