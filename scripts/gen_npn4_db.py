@@ -208,17 +208,20 @@ def synthesize(f: int, basis: str, solutions: int, budget: int, max_models: int 
             proven = proven and answer is False
             r += 1
     else:
-        found, answer = _solve(fn, upper, basis, 50 * budget, max_models)
+        found, answer = _solve(fn, upper, basis, 50 * budget, 1)
         if not found:
             raise RuntimeError(f"no {upper}-gate circuit found for {f:04x}; the upper bound is wrong")
         proven = False
         r = upper
         while r > 1:
-            smaller, answer = _solve(fn, r - 1, basis, budget, max_models)
+            smaller, answer = _solve(fn, r - 1, basis, budget, 1)
             if not smaller:
                 proven = answer is False
                 break
             found, r = smaller, r - 1
+        # Alternatives of the final size (the descent looked for one each).
+        more, _ = _solve(fn, r, basis, budget, max_models)
+        found = more or found
     # Keep the shallowest, then structurally different ones (distinct fanin shapes).
     found.sort(key=lambda g: (depth_of(g), g))
     kept, shapes = [], set()

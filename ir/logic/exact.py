@@ -23,6 +23,10 @@ from .replace import Implementation
 DATA = Path(__file__).resolve().parent / "data" / "npn4.txt"
 BASES = ("gates", "aig")
 
+#: cost model name -> (exact-table basis, cost of an XOR node): "gates" is
+#: gatecc's count (every 2-input gate 1), "aig" ABC's (an XOR is 3 ANDs).
+COST_MODELS: dict[str, tuple[str, int]] = {"gates": ("gates", 1), "aig": ("aig", 3)}
+
 
 @dataclass(frozen=True)
 class Circuit(Implementation):

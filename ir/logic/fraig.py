@@ -44,21 +44,47 @@ class _Signatures:
     def __init__(self, net: XAG, width: int, seed: int):
         self.net = net
         self.width = width
+        self.order = net.topological()
+        self.order_edits = net.edits
         self.patterns = random_patterns(net.n_inputs, width, seed)
         self.pending: list[list[int]] = []
-        self.vals = simulate(net, self.patterns, width)
+        self.vals = simulate(net, self.patterns, width, self.order)
 
     def add_counterexample(self, bits: list[int]) -> None:
         self.pending.append(bits)
 
     def refresh(self) -> None:
-        for bits in self.pending:
-            for i, bit in enumerate(bits):
-                if bit:
-                    self.patterns[i] |= 1 << self.width
-            self.width += 1
+        """Simulate the pending counterexamples (only them) and append their bits to every signature."""
+        if not self.pending:
+            return
+        if self.net.n_nodes != len(self.vals):
+            # Merging made fresh nodes (an XOR that absorbed a complement): simulate
+            # everything again, in the current topological order.
+            for bits in self.pending:
+                for i, bit in enumerate(bits):
+                    self.patterns[i] |= bit << self.width
+                self.width += 1
+            self.pending = []
+            self.order = self.net.topological()
+            self.order_edits = self.net.edits
+            self.vals = simulate(self.net, self.patterns, self.width, self.order)
+            return
+        if self.net.edits != self.order_edits:
+            # Merges can make a node read one that came later in the old order.
+            self.order = self.net.topological()
+            self.order_edits = self.net.edits
+        k = len(self.pending)
+        extra = [sum(bits[i] << j for j, bits in enumerate(self.pending)) for i in range(self.net.n_inputs)]
+        new = simulate(self.net, extra, k, self.order)
+        shift = self.width
+        vals = self.vals
+        for n, v in enumerate(new):
+            if v:
+                vals[n] |= v << shift
+        for i, p in enumerate(extra):
+            self.patterns[i] |= p << shift
+        self.width += k
         self.pending = []
-        self.vals = simulate(self.net, self.patterns, self.width)
 
     def key(self, node: int) -> tuple[int, int]:
         """(signature normalised so pattern 0 reads 0, phase)."""

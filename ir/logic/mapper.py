@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exact import database
-from .rewrite import COST_MODELS
+from .exact import COST_MODELS, database
 from .strash import ArrayNet, _gate_level, _Net, live
 from .vcuts import SENT, enumerate_cuts, logic_levels
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from .. import gates as G
 from ..passes.adders import adder_tree
 from . import truth as T
-from .exact import database
+from .exact import COST_MODELS, database
 from .npn import npn_table
 from .replace import Implementation, dry_run, replace_node
 from .windows import cone_nodes, cone_truth_table, reconvergent_cut
@@ -45,8 +45,9 @@ class Recorder:
     once built into a network (the reader absorbs it).
     """
 
-    def __init__(self, n_inputs: int):
+    def __init__(self, n_inputs: int, basis: str = "gates"):
         self.n_inputs = n_inputs
+        self.basis = basis            # which exact table small cofactors come from
         self.zero, self.one = n_inputs, n_inputs + 1
         self.gates: list[tuple[int, int, int]] = []
         self.table: dict[tuple[int, int, int], int] = {}
@@ -104,7 +105,7 @@ class Recorder:
 
 def _exact_into(rec: Recorder, tt4: int, inputs: list[int]) -> int:
     """Build the optimal circuit of a 4-variable table on recorder nodes ``inputs`` (4 of them)."""
-    circuits, perm, neg, oneg = database().circuits(tt4, "gates")
+    circuits, perm, neg, oneg = database().circuits(tt4, rec.basis)
     c = circuits[0]
     if c.out < 0:
         return rec.const(c.out_neg ^ oneg)
@@ -118,7 +119,7 @@ def _exact_into(rec: Recorder, tt4: int, inputs: list[int]) -> int:
     return rec.not_(out) if c.out_neg ^ oneg else out
 
 
-def _fill_small(tt: int, care: int, variables: list[int], k: int) -> int:
+def _fill_small(tt: int, care: int, variables: list[int], k: int, basis: str = "gates") -> int:
     """The cheapest completion (by exact cost) of a function of <= 4 ``variables`` with don't-cares."""
     n = len(variables)
     rows = 1 << n
@@ -146,7 +147,7 @@ def _fill_small(tt: int, care: int, variables: list[int], k: int) -> int:
     for fill in fills:
         t = base | sum(1 << m for m, bit in zip(free, fill) if bit)
         t4 = T.expand(t, n, 4)
-        cost = db.table[("gates", int(canon[t4]))][0].size
+        cost = db.table[(basis, int(canon[t4]))][0].size
         if best_cost is None or cost < best_cost:
             best, best_cost = t4, cost
     return best
@@ -164,7 +165,7 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
         return rec.const(1)
     sup = T.care_support(tt, care, k)
     if len(sup) <= 4:
-        t4 = _fill_small(tt, care, sup, k)
+        t4 = _fill_small(tt, care, sup, k, rec.basis)
         node = _exact_into(rec, t4, [inputs[v] for v in sup] + [rec.zero] * (4 - len(sup)))
         memo[key] = node
         return node
@@ -217,14 +218,14 @@ def symmetric_decomposition(rec: Recorder, tt: int, k: int, group: list[int], in
     return shannon(rec, tt2, care2, k2, bits + [inputs[o] for o in others], {})
 
 
-def candidates(tt: int, k: int) -> list[Implementation]:
+def candidates(tt: int, k: int, basis: str = "gates") -> list[Implementation]:
     """Implementations of a k-variable table over inputs 0..k-1 (then constants 0, 1)."""
     out = []
-    rec = Recorder(k)
+    rec = Recorder(k, basis)
     out.append(rec.finish(shannon(rec, tt, T.full(k), k, list(range(k)), {})))
     groups = sorted((g for g in T.symmetry_groups(tt, k) if len(g) >= 3), key=len, reverse=True)
     if groups:
-        rec = Recorder(k)
+        rec = Recorder(k, basis)
         out.append(rec.finish(symmetric_decomposition(rec, tt, k, groups[0], list(range(k)))))
     return out
 
@@ -264,9 +265,11 @@ def _small_support_roots(net: XAG, order: list[int], max_inputs: int) -> list[in
     return [n for n in order if n in roots], sup
 
 
-def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats, cache: dict) -> None:
+def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats, cache: dict,
+         cost: str) -> None:
+    basis, xor_cost = COST_MODELS[cost]
     mffc = net.deref(n, set(leaves))
-    saved = len(mffc)
+    saved = sum(1 if net.kind[x] == AND else xor_cost for x in mffc)
     if saved < 3:
         net.reref(mffc)
         return
@@ -276,9 +279,9 @@ def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthSta
     best = None
     key = (tt, len(leaves))
     if key not in cache:
-        cache[key] = candidates(tt, len(leaves))
+        cache[key] = candidates(tt, len(leaves), basis)
     for idx, impl in enumerate(cache[key]):
-        added, out, level = dry_run(net, impl, inputs, set(mffc))
+        added, out, level = dry_run(net, impl, inputs, set(mffc), xor_cost)
         if out is not None and out >> 1 == n:
             continue
         key = (saved - added, -level)
@@ -291,8 +294,12 @@ def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthSta
         stats.symmetric += best[2] == 1
 
 
-def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_limit: float | None = None) -> ResynthStats:
-    """Resynthesise small-support cones (and, with ``window_leaves``, windows) in place."""
+def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_limit: float | None = None,
+                 cost: str = "gates") -> ResynthStats:
+    """Resynthesise small-support cones (and, with ``window_leaves``, windows) in place.
+
+    ``cost``: "gates" or "aig" (:data:`.rewrite.COST_MODELS`).
+    """
     start = time.perf_counter()
     stats = ResynthStats()
     order = net.topological()
@@ -302,7 +309,7 @@ def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_li
         if net.dead[n]:
             continue
         leaves = [i + 1 for i in range(net.n_inputs) if (sup[n] >> i) & 1]
-        _try(net, n, leaves, cone_nodes(net, n, set(leaves)), stats, cache)
+        _try(net, n, leaves, cone_nodes(net, n, set(leaves)), stats, cache, cost)
     if window_leaves:
         for n in net.topological():
             if time_limit is not None and time.perf_counter() - start > time_limit:
@@ -312,6 +319,6 @@ def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_li
                 continue
             leaves, cone = reconvergent_cut(net, n, window_leaves, 10 * window_leaves)
             if len(leaves) > 4:
-                _try(net, n, leaves, cone, stats, cache)
+                _try(net, n, leaves, cone, stats, cache, cost)
     stats.seconds = time.perf_counter() - start
     return stats

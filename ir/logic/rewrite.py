@@ -19,13 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cuts import FULL, enumerate_cuts
-from .exact import database
+from .exact import COST_MODELS, database
 from .npn import VAR_TT
 from .replace import dry_run, replace_node
 from .xag import AND, XAG
 
-#: cost model name -> (exact-table basis, cost of an XOR node).
-COST_MODELS: dict[str, tuple[str, int]] = {"gates": ("gates", 1), "aig": ("aig", 3)}
 
 
 def negate_var(tt: int, i: int) -> int:

@@ -81,6 +81,7 @@ class XAG:
         self.level: list[int] = [0] * (n_inputs + 1)       # logic depth (kept approximately by edits)
         self.forward: dict[int, int] = {}                  # replaced node -> the literal that replaced it
         self.touched: set[int] = set()                     # nodes made or edited since the last compact()
+        self.edits = 0                                     # replace() calls so far (invalidates orders)
         self.table: dict[tuple[int, int, int], int] = {}
         self.sinks: list[int] = []
         self.sink_refs: dict[int, list[int]] = {}   # node -> indices of the sinks reading it
@@ -213,6 +214,7 @@ class XAG:
         existing node is replaced in turn (a worklist, so deep cascades do
         not recurse).
         """
+        self.edits += 1
         work = [(old, new_lit)]
         self.ref[new_lit >> 1] += 1          # pending replacements hold their target
         while work:

@@ -62,7 +62,7 @@ class Map(Pass):
 
 
 def _check_cost(name: str, cost: str) -> None:
-    from ..logic.rewrite import COST_MODELS
+    from ..logic.exact import COST_MODELS
 
     if cost not in COST_MODELS:
         from .pipeline import PipelineError
@@ -178,19 +178,24 @@ class Resynth(Pass):
     """Collapse cones of at most ``inputs`` primary inputs (and, with ``window`` > 4,
     reconvergent windows of that many leaves) to truth tables and rebuild them:
     Shannon splits down to exact 4-input circuits, or counting a symmetric
-    variable group with an adder tree.  ``seconds`` limits the window sweep (0: none).
+    variable group with an adder tree.  ``seconds`` limits the window sweep
+    (0: none); ``cost``: gates or aig.
     """
 
     name = "resynth"
     inputs: int = 10
     window: int = 0
     seconds: float = 0.0
+    cost: str = "gates"
 
     def run(self, graph):
         from ..logic.resynth import resynthesize
 
+        _check_cost(self.name, self.cost)
+
         def algorithm(net):
-            st = resynthesize(net, max_inputs=self.inputs, window_leaves=self.window, time_limit=self.seconds or None)
+            st = resynthesize(net, max_inputs=self.inputs, window_leaves=self.window, time_limit=self.seconds or None,
+                              cost=self.cost)
             return net, {"cones": st.cones, "replaced": st.replaced, "gain": st.gain,
                          "symmetric": st.symmetric, "stopped": st.stopped}
 
