@@ -10,4 +10,5 @@ COMMANDS = (
     "run",
     "train",
     "life",
+    "verify",
 )

@@ -10,12 +10,12 @@ from ..graph import Graph
 from ..verify import verify
 from .base import PASSES, Pass, PassStats
 
-#: The passes behind each optimisation level.
+#: The passes behind each optimisation level (docs/ir.md explains the choice).
 OPT_LEVELS: dict[int, str] = {
     0: "",
-    1: "adders,fold,copyprop,cse,dce",
-    2: "adders,fold,copyprop,cse,dce,canon",
-    3: "adders,fold,copyprop,cse,dce,canon{rounds=16}",
+    1: "adders,strash",
+    2: "adders,strash,map",
+    3: "adders,strash,map,resynth{window=8},rewrite{rounds=4},fraig,rewrite{zero=true},rewrite{rounds=4}",
 }
 
 _ITEM = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^}]*)\})?\s*(?:,|$)")

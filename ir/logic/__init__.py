@@ -1,0 +1,1 @@
+"""XAG-based logic optimisation: the network, cuts, NPN classes, exact circuits, rewriting, SAT sweeping."""

@@ -1,0 +1,160 @@
+"""SAT sweeping: merge nodes that compute the same function (or its complement).
+
+Random simulation groups nodes by their value signature (a node and its
+complement share a group); walking the network in topological order, each
+node is checked against the earlier members of its group with an
+incremental SAT solver (:mod:`.sat`).  Proven equal: the node is replaced by
+the earlier one.  A counterexample is added to the simulation patterns, and
+every 64 of them the signatures are recomputed, splitting the groups that the
+random patterns could not.  This is ABC's ``fraig``/``&fraig``.
+
+Counterexamples are simulated soon after they are found (after every one on
+small networks, every few on large ones, keeping the re-simulation cost near
+linear): a single input pattern that exposes a rare difference usually splits
+many groups at once, which saves the SAT calls that would each have had to
+find that pattern again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .sat import SatChecker
+from .sim import random_patterns, simulate
+from .xag import XAG
+
+
+@dataclass
+class FraigStats:
+    """What a sweep did."""
+
+    candidates: int = 0     # SAT questions asked
+    merged: int = 0         # proved equal and merged
+    disproved: int = 0      # counterexamples found
+    undecided: int = 0      # conflict budget ran out
+    resimulations: int = 0
+    seconds: float = 0.0
+    stopped: str = "done"   # or "time limit"
+
+
+class _Signatures:
+    """Simulation values of every node, grown with counterexamples."""
+
+    def __init__(self, net: XAG, width: int, seed: int):
+        self.net = net
+        self.width = width
+        self.order = net.topological()
+        self.order_edits = net.edits
+        self.patterns = random_patterns(net.n_inputs, width, seed)
+        self.pending: list[list[int]] = []
+        self.vals = simulate(net, self.patterns, width, self.order)
+
+    def add_counterexample(self, bits: list[int]) -> None:
+        self.pending.append(bits)
+
+    def refresh(self) -> None:
+        """Simulate the pending counterexamples (only them) and append their bits to every signature."""
+        if not self.pending:
+            return
+        if self.net.n_nodes != len(self.vals):
+            # Merging made fresh nodes (an XOR that absorbed a complement): simulate
+            # everything again, in the current topological order.
+            for bits in self.pending:
+                for i, bit in enumerate(bits):
+                    self.patterns[i] |= bit << self.width
+                self.width += 1
+            self.pending = []
+            self.order = self.net.topological()
+            self.order_edits = self.net.edits
+            self.vals = simulate(self.net, self.patterns, self.width, self.order)
+            return
+        if self.net.edits != self.order_edits:
+            # Merges can make a node read one that came later in the old order.
+            self.order = self.net.topological()
+            self.order_edits = self.net.edits
+        k = len(self.pending)
+        extra = [sum(bits[i] << j for j, bits in enumerate(self.pending)) for i in range(self.net.n_inputs)]
+        new = simulate(self.net, extra, k, self.order)
+        shift = self.width
+        vals = self.vals
+        for n, v in enumerate(new):
+            if v:
+                vals[n] |= v << shift
+        for i, p in enumerate(extra):
+            self.patterns[i] |= p << shift
+        self.width += k
+        self.pending = []
+
+    def key(self, node: int) -> tuple[int, int]:
+        """(signature normalised so pattern 0 reads 0, phase)."""
+        v = self.vals[node] if node < len(self.vals) else None
+        if v is None:
+            return -1, 0
+        if v & 1:
+            return v ^ ((1 << self.width) - 1), 1
+        return v, 0
+
+
+def fraig(net: XAG, width: int = 1024, budget: int = 100, seed: int = 0, candidates: int = 2,
+          time_limit: float | None = None, signatures: list | None = None, stop=None) -> FraigStats:
+    """Merge proven-equal nodes of ``net`` in place (call ``compact`` after).
+
+    ``width`` random patterns start the simulation; each SAT question may
+    use ``budget`` conflicts; each node is tried against up to
+    ``candidates`` earlier members of its group.  When ``signatures`` is a
+    list, the final simulation state is appended to it (for callers that
+    want the counterexample patterns).  ``stop(signatures)``, if given, is
+    asked after each re-simulation whether to end the sweep early.
+    """
+    start = time.perf_counter()
+    stats = FraigStats()
+    order = net.topological()
+    sigs = _Signatures(net, width, seed)
+    if signatures is not None:
+        signatures.append(sigs)
+    refresh_every = max(1, len(order) // 8192)
+    groups: dict[int, list[int]] = {}
+    for n in range(net.n_inputs + 1):
+        groups.setdefault(sigs.key(n)[0], []).append(n)
+    done: list[int] = list(range(net.n_inputs + 1))
+    with SatChecker(net) as sat:
+        for n in order:
+            if time_limit is not None and time.perf_counter() - start > time_limit:
+                stats.stopped = "time limit"
+                break
+            if net.dead[n] or n >= len(sigs.vals):
+                continue
+            key, phase = sigs.key(n)
+            merged = False
+            for r in groups.get(key, ())[:candidates]:
+                if net.dead[r]:
+                    continue
+                lit = 2 * r + (phase ^ sigs.key(r)[1])
+                stats.candidates += 1
+                answer = sat.equal(2 * n, lit, budget)
+                if answer:
+                    net.replace(n, lit)
+                    stats.merged += 1
+                    merged = True
+                    break
+                if answer is None:
+                    stats.undecided += 1
+                    continue
+                stats.disproved += 1
+                sigs.add_counterexample(sat.input_bits())
+            if not merged:
+                groups.setdefault(key, []).append(n)
+                done.append(n)
+            if len(sigs.pending) >= refresh_every:
+                sigs.refresh()
+                stats.resimulations += 1
+                groups = {}
+                for m in done:
+                    if not net.dead[m]:
+                        groups.setdefault(sigs.key(m)[0], []).append(m)
+                if stop is not None and stop(sigs):
+                    stats.stopped = "asked to stop"
+                    break
+    stats.seconds = time.perf_counter() - start
+    return stats

@@ -1,0 +1,115 @@
+"""Truth tables of up to ~16 variables as Python integers.
+
+A k-variable table is an int of 2**k bits; bit m is f(x) with x_i = (m >> i) & 1.
+Cofactors keep the table's width (the cofactored variable simply stops
+mattering), so tables of one function stay comparable throughout.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def var_table(i: int, k: int) -> int:
+    """The table of variable ``i`` among ``k``."""
+    block = (1 << (1 << i)) - 1              # 2**i ones
+    pattern = block << (1 << i)              # 0...0 1...1 (2**(i+1) bits)
+    reps = 1 << (k - i - 1)
+    out = 0
+    width = 1 << (i + 1)
+    for r in range(reps):
+        out |= pattern << (r * width)
+    return out
+
+
+@functools.cache
+def full(k: int) -> int:
+    """The constant-1 table of ``k`` variables."""
+    return (1 << (1 << k)) - 1
+
+
+def cofactor(tt: int, i: int, value: int, k: int) -> int:
+    """f with x_i fixed to ``value`` (still a k-variable table)."""
+    v = var_table(i, k)
+    s = 1 << i
+    if value:
+        part = tt & v
+        return part | (part >> s)
+    part = tt & ~v & full(k)
+    return part | (part << s)
+
+
+def depends_on(tt: int, i: int, k: int) -> bool:
+    """True when the function changes with x_i."""
+    return cofactor(tt, i, 0, k) != cofactor(tt, i, 1, k)
+
+
+def support(tt: int, k: int) -> list[int]:
+    """Variables the function depends on."""
+    return [i for i in range(k) if depends_on(tt, i, k)]
+
+
+def care_support(tt: int, care: int, k: int) -> list[int]:
+    """Variables that matter on the care set: some pair of care rows differing
+    only in x_i has different values."""
+    out = []
+    low = full(k)
+    for i in range(k):
+        s = 1 << i
+        if (tt ^ (tt >> s)) & care & (care >> s) & ~var_table(i, k) & low:
+            out.append(i)
+    return out
+
+
+def swap_vars(tt: int, i: int, j: int, k: int) -> int:
+    """f with x_i and x_j exchanged."""
+    if i == j:
+        return tt
+    if i > j:
+        i, j = j, i
+    vi, vj = var_table(i, k), var_table(j, k)
+    shift = (1 << j) - (1 << i)
+    keep = tt & ~(vi ^ vj) & full(k)
+    up = tt & vi & ~vj       # x_i = 1, x_j = 0 -> x_i = 0, x_j = 1
+    down = tt & vj & ~vi & full(k)
+    return keep | (up << shift) | (down >> shift)
+
+
+def symmetric(tt: int, i: int, j: int, k: int) -> bool:
+    """True when exchanging x_i and x_j leaves the function unchanged."""
+    return swap_vars(tt, i, j, k) == tt
+
+
+def symmetry_groups(tt: int, k: int) -> list[list[int]]:
+    """Classes of mutually symmetric variables (symmetry under exchange is transitive)."""
+    groups: list[list[int]] = []
+    for i in range(k):
+        for g in groups:
+            if symmetric(tt, g[0], i, k):
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def shrink(tt: int, variables: list[int], k: int) -> int:
+    """The table over ``variables`` only (they become variables 0, 1, ...); others must not matter."""
+    n = len(variables)
+    out = 0
+    for m in range(1 << n):
+        idx = 0
+        for pos, v in enumerate(variables):
+            if (m >> pos) & 1:
+                idx |= 1 << v
+        out |= ((tt >> idx) & 1) << m
+    return out
+
+
+def expand(tt: int, n: int, k: int = 4) -> int:
+    """An n-variable table as a k-variable one (the extra variables do not matter)."""
+    out = tt
+    for i in range(n, k):
+        out |= out << (1 << i)
+    return out

@@ -1,0 +1,77 @@
+"""Bounded windows of an XAG: reconvergence-driven cuts and the cones inside them.
+
+A window of node ``n`` is a cut (a set of leaves separating ``n`` from the
+inputs) plus the nodes between the leaves and ``n``.  The cut is grown the
+way ABC grows reconvergence-driven cuts: start from ``n``'s fanins and keep
+expanding the leaf that adds the fewest new leaves, while at most
+``max_leaves`` remain, so the window covers as much reconvergent logic as
+the leaf budget allows.  Windows keep expensive local optimisations
+(equality saturation, resynthesis) linear in the size of the network.
+"""
+
+from __future__ import annotations
+
+from . import truth as T
+from .xag import AND, XAG, XOR
+
+
+def reconvergent_cut(net: XAG, root: int, max_leaves: int = 8, max_nodes: int = 64) -> tuple[list[int], list[int]]:
+    """(leaves, cone nodes in topological order) of a window rooted at ``root``."""
+    fa, fb, kind = net.fa, net.fb, net.kind
+    inside = {root}
+    leaves = {fa[root] >> 1, fb[root] >> 1}
+    while len(inside) < max_nodes:
+        best, best_cost = -1, 3
+        for leaf in leaves:
+            if kind[leaf] < AND:
+                continue
+            x, y = fa[leaf] >> 1, fb[leaf] >> 1
+            cost = (x not in leaves and x not in inside) + (y != x and y not in leaves and y not in inside) - 1
+            if len(leaves) + cost > max_leaves:
+                continue
+            if cost < best_cost or (cost == best_cost and leaf > best):
+                best, best_cost = leaf, cost
+        if best < 0:
+            break
+        leaves.discard(best)
+        inside.add(best)
+        for x in (fa[best] >> 1, fb[best] >> 1):
+            if x not in inside:
+                leaves.add(x)
+    return sorted(leaves), cone_nodes(net, root, set(leaves))
+
+
+def cone_nodes(net: XAG, root: int, leaves: set[int]) -> list[int]:
+    """Nodes from ``leaves`` (exclusive) up to ``root``, fanins first."""
+    order: list[int] = []
+    seen = set(leaves)
+    stack = [(root, False)]
+    while stack:
+        n, expanded = stack.pop()
+        if expanded:
+            order.append(n)
+            continue
+        if n in seen:
+            continue
+        seen.add(n)
+        stack.append((n, True))
+        for x in (net.fb[n] >> 1, net.fa[n] >> 1):
+            if x not in seen:
+                stack.append((x, False))
+    return order
+
+
+def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]) -> int:
+    """Truth table (a Python int of 2**len(leaves) bits) of ``root_lit`` over the leaves."""
+    k = len(leaves)
+    full = T.full(k)
+    val: dict[int, int] = {0: 0}
+    for i, leaf in enumerate(leaves):
+        val[leaf] = T.var_table(i, k)
+    for n in cone:
+        a, b = net.fa[n], net.fb[n]
+        x = val[a >> 1] ^ (full if a & 1 else 0)
+        y = val[b >> 1] ^ (full if b & 1 else 0)
+        val[n] = x & y if net.kind[n] == AND else x ^ y
+    v = val[root_lit >> 1]
+    return v ^ full if root_lit & 1 else v

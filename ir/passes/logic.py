@@ -1,0 +1,202 @@
+"""The logic-optimisation passes: the XAG algorithms of :mod:`gatecc.ir.logic` as pipeline passes.
+
+``strash`` works on the graph's arrays directly (vectorised); the others
+build the XOR-AND network, run their algorithm in place and emit a graph
+again (a few microseconds per node each way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..graph import Graph
+from ..logic.strash import strash
+from ..logic.xag import from_graph, to_graph
+from .base import Pass, register
+
+
+def _on_xag(graph: Graph, algorithm) -> tuple[Graph, dict]:
+    """Run ``algorithm(net) -> (net, details)`` on the XAG of ``graph``."""
+    net, sinks = from_graph(graph)
+    net, details = algorithm(net.compact())
+    return to_graph(net.compact(), sinks), details
+
+
+@register
+@dataclass(frozen=True)
+class Strash(Pass):
+    """Vectorised fold + inverter absorption + structural hashing + dead-code removal, in one sweep."""
+
+    name = "strash"
+
+    def run(self, graph):
+        return strash(graph), {}
+
+
+@register
+@dataclass(frozen=True)
+class Map(Pass):
+    """Vectorised mapping onto optimal 4-input cells (``cost``: gates or aig).
+
+    ``cuts`` cuts are kept per node; ``rounds`` rounds of area recovery.
+    Two covers are made, one without duplicating any logic and one charging
+    ``dup`` per duplicated shared node, and the smaller is kept (``dup=inf``:
+    only the first).
+    """
+
+    name = "map"
+    cost: str = "gates"
+    cuts: int = 8
+    rounds: int = 2
+    dup: float = 1.0
+
+    def run(self, graph):
+        from ..logic.mapper import map_network
+        from ..logic.strash import build, live, to_graph as arrays_to_graph
+
+        _check_cost(self.name, self.cost)
+        net = live(build(graph))
+        penalties = (float("inf"),) if self.dup == float("inf") else (float("inf"), self.dup)
+        mapped, st = map_network(net, cost=self.cost, cut_limit=self.cuts, rounds=self.rounds, penalties=penalties)
+        return arrays_to_graph(mapped), {"cells": st.cells, "area": st.area}
+
+
+def _check_cost(name: str, cost: str) -> None:
+    from ..logic.exact import COST_MODELS
+
+    if cost not in COST_MODELS:
+        from .pipeline import PipelineError
+
+        raise PipelineError(f"{name}: cost must be one of {', '.join(COST_MODELS)}, not {cost!r}")
+
+
+@register
+@dataclass(frozen=True)
+class Rewrite(Pass):
+    """Cut rewriting with optimal 4-input circuits (``cost``: gates or aig).
+
+    ``rounds`` sweeps at most (stopping early when one gains nothing);
+    ``zero`` also takes zero-gain replacements (reshapes for the next sweep);
+    ``cuts`` is the number of cuts kept per node.
+    """
+
+    name = "rewrite"
+    cost: str = "gates"
+    rounds: int = 1
+    zero: bool = False
+    cuts: int = 8
+
+    def run(self, graph):
+        from ..logic.rewrite import rewrite
+
+        _check_cost(self.name, self.cost)
+
+        def algorithm(net):
+            # Later sweeps revisit only the region the previous one changed.
+            total = {"replaced": 0, "gain": 0, "rounds": 0}
+            only = None
+            for _ in range(self.rounds):
+                net.touched = set()
+                st = rewrite(net, cost=self.cost, zero_gain=self.zero, cut_limit=self.cuts, only=only)
+                total["replaced"] += st.replaced
+                total["gain"] += st.gain
+                total["rounds"] += 1
+                if st.gain == 0:
+                    break
+                net = net.compact()
+                only = net.near_touched()
+            return net, total
+
+        return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class Fraig(Pass):
+    """SAT sweeping: merge nodes proven equal (python-sat).
+
+    ``patterns`` random simulation patterns, ``budget`` SAT conflicts per
+    question, ``seconds`` time limit (0: none).
+    """
+
+    name = "fraig"
+    patterns: int = 1024
+    budget: int = 100
+    seconds: float = 0.0
+
+    def run(self, graph):
+        from ..logic.fraig import fraig
+
+        def algorithm(net):
+            st = fraig(net, width=self.patterns, budget=self.budget, time_limit=self.seconds or None)
+            return net, {"merged": st.merged, "sat_calls": st.candidates, "stopped": st.stopped}
+
+        return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class EqSat(Pass):
+    """Equality saturation in windows (cuts of at most ``leaves`` leaves) across the graph.
+
+    ``rules``: simplify, factor or full (see gatecc.ir.egraph.rules);
+    ``iters``/``nodes`` limit each window's runner; ``seconds`` limits the
+    sweep (0: none).
+    """
+
+    name = "eqsat"
+    rules: str = "simplify"
+    leaves: int = 6
+    iters: int = 4
+    nodes: int = 2000
+    seconds: float = 0.0
+
+    def run(self, graph):
+        from ..egraph.rules import RULE_SETS
+        from ..logic.saturate import saturate_windows
+
+        if self.rules not in RULE_SETS:
+            from .pipeline import PipelineError
+
+            raise PipelineError(f"eqsat: rules must be one of {', '.join(RULE_SETS)}, not {self.rules!r}")
+
+        def algorithm(net):
+            st = saturate_windows(net, rules=self.rules, max_leaves=self.leaves, iter_limit=self.iters,
+                                  node_limit=self.nodes, time_limit=self.seconds or None)
+            return net, {"windows": st.windows, "replaced": st.replaced, "gain": st.gain,
+                         "stops": dict(st.stop_reasons), "stopped": st.stopped}
+
+        return _on_xag(graph, algorithm)
+
+
+
+
+
+@register
+@dataclass(frozen=True)
+class Resynth(Pass):
+    """Collapse cones of at most ``inputs`` primary inputs (and, with ``window`` > 4,
+    reconvergent windows of that many leaves) to truth tables and rebuild them:
+    Shannon splits down to exact 4-input circuits, or counting a symmetric
+    variable group with an adder tree.  ``seconds`` limits the window sweep
+    (0: none); ``cost``: gates or aig.
+    """
+
+    name = "resynth"
+    inputs: int = 10
+    window: int = 0
+    seconds: float = 0.0
+    cost: str = "gates"
+
+    def run(self, graph):
+        from ..logic.resynth import resynthesize
+
+        _check_cost(self.name, self.cost)
+
+        def algorithm(net):
+            st = resynthesize(net, max_inputs=self.inputs, window_leaves=self.window, time_limit=self.seconds or None,
+                              cost=self.cost)
+            return net, {"cones": st.cones, "replaced": st.replaced, "gain": st.gain,
+                         "symmetric": st.symmetric, "stopped": st.stopped}
+
+        return _on_xag(graph, algorithm)
