@@ -55,8 +55,6 @@ class _Signatures:
 
     def refresh(self) -> None:
         """Simulate the pending counterexamples (only them) and append their bits to every signature."""
-        if not self.pending:
-            return
         if self.net.n_nodes != len(self.vals):
             # Merging made fresh nodes (an XOR that absorbed a complement): simulate
             # everything again, in the current topological order.
@@ -68,6 +66,8 @@ class _Signatures:
             self.order = self.net.topological()
             self.order_edits = self.net.edits
             self.vals = simulate(self.net, self.patterns, self.width, self.order)
+            return
+        if not self.pending:
             return
         if self.net.edits != self.order_edits:
             # Merges can make a node read one that came later in the old order.

@@ -30,8 +30,6 @@ def simulate(net: XAG, patterns: list[int], width: int, order: list[int] | None 
         vals[i + 1] = p
     kind, fa, fb = net.kind, net.fa, net.fb
     for n in order if order is not None else net.topological():
-        if n >= len(vals):
-            continue
         a, b = fa[n], fb[n]
         x = vals[a >> 1] ^ (full if a & 1 else 0)
         y = vals[b >> 1] ^ (full if b & 1 else 0)
