@@ -5,11 +5,12 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gatecc.ir import Builder, all_inputs, evaluate_samples, graph_stats, verify
 from gatecc.ir import gates as G
+from gatecc.ir.graph import Op
 from gatecc.ir.logic import truth as T
 from gatecc.ir.logic.cuts import enumerate_cuts
 from gatecc.ir.logic.fraig import fraig
@@ -292,3 +293,17 @@ def test_bad_pass_options_are_pipeline_errors():
     for bad in ["map{cost=foo}", "rewrite{cost=bar}", "resynth{cost=x}", "eqsat{rules=nope}"]:
         with pytest.raises(PipelineError, match="must be one of"):
             run_pipeline(Builder(1).finish(), parse_pipeline(bad))
+
+
+@settings(max_examples=15, deadline=None)
+@given(logic_nets(n_inputs=9, groupsum=False), st.sampled_from(["map{cost=aig}", "rewrite{cost=aig}",
+                                                               "resynth{cost=aig,window=6}"]))
+def test_aig_cost_passes_keep_the_function(net, pipeline):
+    # cost=aig builds from the AND-only table, whose bounds exceed the 7 gates of the gates basis.
+    graph = lower(net)
+    out, _ = run_pipeline(graph, parse_pipeline("adders,strash," + pipeline))
+    assert np.array_equal(table(verify(out)), table(graph))
+    if pipeline.startswith("map"):
+        # Every node is rebuilt from an AND-only cell: no XOR or XNOR survives.
+        ids = {int(g) for g in out.arg[out.op == Op.GATE]}
+        assert not ids & {G.XOR, G.XNOR}

@@ -144,7 +144,9 @@ def circuit_arrays(cost: str) -> dict[str, np.ndarray]:
     index = np.zeros(1 << 16, dtype=np.int64)
     index[np.asarray(classes)] = np.arange(len(classes))
     k = len(classes)
-    gates = np.zeros((k, 7, 3), dtype=np.int64)
+    # Gates-basis optima have at most 7 gates; AND-only bounds need more (an XOR is 3).
+    width = max(db.table[(basis, c)][0].size for c in classes)
+    gates = np.zeros((k, width, 3), dtype=np.int64)
     size, depth, out, oneg = (np.zeros(k, dtype=np.int64) for _ in range(4))
     for i, c in enumerate(classes):
         circuit = db.table[(basis, c)][0]
@@ -177,7 +179,7 @@ def instantiate(net: ArrayNet, cells: np.ndarray, cell_leaves: np.ndarray, cell_
         lv = cell_leaves[part]
         leaf_lit = np.where(lv == SENT, 0, lit[np.where(lv == SENT, 0, lv)])
         perm = arrays["perm"][tt]
-        vals = np.zeros((len(part), 11), dtype=np.int64)
+        vals = np.zeros((len(part), 4 + arrays["gates"].shape[1]), dtype=np.int64)
         vals[:, :4] = np.take_along_axis(leaf_lit, perm, axis=1) ^ ((arrays["neg"][tt][:, None] >> np.arange(4)) & 1)
         steps = arrays["gates"][tt]
         n_steps = arrays["size"][tt]
