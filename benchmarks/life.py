@@ -5,8 +5,8 @@
 One run measures, on the same random torus board:
 
 * gatecc: the fused C engine (generated stepping loop, circuit inlined into a
-  vectorised word loop, OpenMP over rows) with the -O2 circuit, with all
-  cores and with one thread, and the same engine with the circuit as
+  vectorised word loop, OpenMP over rows) with the -O2 and the -O3 circuit
+  (`gatecc life -O3`), with all cores and with one thread, and the same engine with the circuit as
   extracted (dead code removed only), to separate engine and optimiser;
 * gatecc planes: the generic engine (numpy word shifts + one compiled call per step);
 * the reproduction's approach, written here as the baseline: the extracted
@@ -109,9 +109,11 @@ def measure(model_path: str | None = None, size: int = 512, steps: int = 2000, j
     net = gatecc.load(model_path or default_model())
     extracted, _ = run_pipeline(lower_to_source(net, "c", 0).graph, parse_pipeline("dce"))
     optimised = lower_to_source(net, "c", 2).graph
+    smallest = lower_to_source(net, "c", 3).graph
     lines = [f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
              f"board {size}x{size}, {steps} steps",
-             f"circuit: {count_gates(extracted)} gates as extracted (dce only), {count_gates(optimised)} after -O2"]
+             f"circuit: {count_gates(extracted)} gates as extracted (dce only), {count_gates(optimised)} after -O2, "
+             f"{count_gates(smallest)} after -O3"]
 
     board = random_board(size, seed=1)
     words = pack_board(board)
@@ -122,6 +124,8 @@ def measure(model_path: str | None = None, size: int = 512, steps: int = 2000, j
          steps),
         ("gatecc fused C, -O2 circuit, default threads", FusedCEngine(optimised), steps),
         ("gatecc fused C, -O2 circuit, 1 thread", FusedCEngine(optimised, threads=1), steps),
+        ("gatecc fused C, -O3 circuit, default threads", FusedCEngine(smallest), steps),
+        ("gatecc fused C, -O3 circuit, 1 thread", FusedCEngine(smallest, threads=1), steps),
         ("gatecc fused C, extracted circuit, 1 thread", FusedCEngine(extracted, threads=1), steps),
         ("gatecc planes engine (target c)", PlaneEngine(gatecc.compile(net, target="c")), max(1, steps // 10)),
     ]

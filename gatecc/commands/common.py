@@ -66,7 +66,7 @@ def load_model(args):
 def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = True) -> None:
     """-O N and, optionally, --passes PIPELINE."""
     p.add_argument("-O", dest="opt_level", type=int, choices=(0, 1, 2, 3), default=default, metavar="N",
-                   help=f"optimisation level: 0 none, 1 cheap canonicalisation, 2 default, 3 everything (default {default})")
+                   help=f"optimisation level: 0 none, 1 cheap canonicalisation, 2 fast and good, 3 everything (default {default})")
     if passes:
         p.add_argument("--passes", metavar="PIPELINE",
                        help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
