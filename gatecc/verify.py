@@ -109,13 +109,22 @@ def _flat_bits(graph, row: np.ndarray) -> list[int]:
     return bits
 
 
-def _counterexample(ga, gb, row: np.ndarray, by_output: bool) -> Counterexample:
+def _differing_outputs(ga, gb, row: np.ndarray, by_output: bool) -> tuple[list[int], list, list]:
+    """Indices of the outputs (or flattened bits) that differ on ``row``, and both output values."""
     va, vb = _output_values(ga, row), _output_values(gb, row)
     if by_output:
-        diff = [k for k, (x, y) in enumerate(zip(va, vb)) if x != y]
-    else:
-        fa, fb = _flat_bits(ga, row), _flat_bits(gb, row)
-        diff = [k for k, (x, y) in enumerate(zip(fa, fb)) if x != y]
+        return [k for k, (x, y) in enumerate(zip(va, vb)) if x != y], va, vb
+    fa, fb = _flat_bits(ga, row), _flat_bits(gb, row)
+    return [k for k, (x, y) in enumerate(zip(fa, fb)) if x != y], va, vb
+
+
+def _differs(ga, gb, row: np.ndarray, by_output: bool) -> bool:
+    """Whether the reference evaluator sees the two graphs differ on ``row``."""
+    return bool(_differing_outputs(ga, gb, row, by_output)[0])
+
+
+def _counterexample(ga, gb, row: np.ndarray, by_output: bool) -> Counterexample:
+    diff, va, vb = _differing_outputs(ga, gb, row, by_output)
     if not diff:
         raise AssertionError("internal error: a counterexample that is not one")
     return Counterexample(tuple(int(b) for b in row), diff[0], va, vb)
@@ -219,9 +228,11 @@ def _sat(ga, gb, by_output: bool, seed: int):
     sigs = final[0]
     sigs.refresh()
     row = differing(sigs)
-    if row is not None:
+    if row is not None and _differs(ga, gb, row, by_output):
         details["found_by"] = "sat sweeping"
         return row, details
+    # (A signature difference the reference evaluator does not confirm is a
+    # stale signature, not a counterexample: the SAT questions below decide.)
     # Settle the remaining pairs with growing conflict budgets, so that an easy
     # difference anywhere is found before a hard pair is ground through.
     open_pairs = [(lit(i), lit(j)) for i, j in pairs if lit(i) != lit(j)]

@@ -172,3 +172,31 @@ def test_cli_verify(cli, tmp_path):
     assert_one_line_error(cli("verify", tmp_path / "junk.aig", pa), "junk.aig")
     r = cli("verify", "--help")
     assert r.returncode == 0 and "exit status: 0 equal, 1 different, 2 bad input" in r.stdout
+
+
+def test_sat_sweeping_never_closes_a_loop():
+    # Found by hypothesis: rehashing after one merge rewired a representative's
+    # cone through the next candidate's fanout, and merging that candidate made
+    # a cycle (the SAT encoder then never returned).  Settled against exhaustion.
+    from gatecc.model import GroupSum, Layer, LogicNet
+
+    def layer(a, b, g):
+        return Layer(a=np.array(a), b=np.array(b), logits=None, gates=np.array(g, dtype=np.uint8))
+
+    net = LogicNet(n_inputs=21, groupsum=GroupSum(k=2, tau=1.0), layers=[
+        layer([8, 19, 13, 19, 9, 5, 17, 4], [15, 11, 1, 0, 11, 14, 0, 19], [1, 7, 10, 14, 12, 1, 1, 12]),
+        layer([4, 5, 1, 3, 4, 3, 7, 4, 4, 4, 5], [4, 7, 6, 1, 5, 3, 7, 5, 6, 6, 4],
+              [15, 2, 4, 9, 8, 4, 6, 8, 3, 10, 11]),
+        layer([1, 0, 6, 8, 3, 3, 7, 2, 4, 5, 9, 4, 9, 7, 5, 10, 10], [8, 2, 7, 8, 10, 6, 9, 5, 8, 0, 0, 9, 4, 6, 2, 4, 1],
+              [0, 12, 4, 5, 9, 12, 15, 0, 4, 15, 2, 5, 1, 4, 15, 11, 5]),
+        layer([11, 15, 1, 0, 3, 13, 10, 2, 2, 6, 3, 5, 9], [9, 1, 6, 1, 14, 13, 1, 10, 9, 5, 8, 5, 7],
+              [14, 14, 4, 11, 10, 11, 5, 3, 3, 10, 13, 14, 3]),
+        layer([8, 5, 10, 12, 1, 4, 10, 8, 9, 1, 0, 4, 2, 2, 9, 1, 9, 10, 10, 12],
+              [8, 7, 0, 4, 11, 10, 8, 11, 8, 1, 9, 10, 4, 12, 6, 9, 2, 7, 9, 12],
+              [3, 5, 10, 11, 1, 4, 9, 0, 3, 5, 7, 10, 12, 0, 7, 1, 3, 5, 4, 7]),
+    ])
+    graph = lower(net)
+    out, _ = optimize(graph, 3)
+    assert equivalent(graph, out, method="exhaustive").equal
+    result = equivalent(graph, out, method="sat")
+    assert result.equal and result.method == "sat"

@@ -96,6 +96,26 @@ class _Signatures:
         return v, 0
 
 
+def _may_read(net: XAG, node: int, target: int, limit: int = 20000) -> bool:
+    """Whether ``target`` may lie in ``node``'s transitive fanin (True also when the search passes ``limit`` nodes)."""
+    seen = {node}
+    stack = [node]
+    n_inputs = net.n_inputs
+    while stack:
+        n = stack.pop()
+        if n <= n_inputs:
+            continue
+        for f in (net.fa[n] >> 1, net.fb[n] >> 1):
+            if f == target:
+                return True
+            if f not in seen:
+                seen.add(f)
+                if len(seen) > limit:
+                    return True
+                stack.append(f)
+    return False
+
+
 def fraig(net: XAG, width: int = 1024, budget: int = 100, seed: int = 0, candidates: int = 2,
           time_limit: float | None = None, signatures: list | None = None, stop=None) -> FraigStats:
     """Merge proven-equal nodes of ``net`` in place (call ``compact`` after).
@@ -133,6 +153,11 @@ def fraig(net: XAG, width: int = 1024, budget: int = 100, seed: int = 0, candida
                 lit = 2 * r + (phase ^ sigs.key(r)[1])
                 stats.candidates += 1
                 answer = sat.equal(2 * n, lit, budget)
+                if answer and _may_read(net, r, n):
+                    # Earlier merges rehash readers, which can rewire r's cone
+                    # through n's fanout: merging n into r would then close a loop.
+                    stats.undecided += 1
+                    continue
                 if answer:
                     net.replace(n, lit)
                     stats.merged += 1
