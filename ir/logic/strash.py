@@ -386,28 +386,11 @@ class ArrayBuilder:
 
     def make(self, kind: int, a: int, b: int) -> int:
         """The literal of ``kind(a, b)`` (kind AND or XOR), folded and hashed."""
-        if kind == AND:
-            if a > b:
-                a, b = b, a
-            if a <= 1:
-                return 0 if a == 0 else b
-            if a == b:
-                return a
-            if a == b ^ 1:
-                return 0
-            key = (0, a, b)
-            neg = 0
-        else:
-            neg = (a ^ b) & 1
-            a &= ~1
-            b &= ~1
-            if a > b:
-                a, b = b, a
-            if a == b:
-                return neg
-            if a == 0:
-                return b ^ neg
-            key = (1, a, b)
+        lit, norm = XAG.normalize(kind, a, b)
+        if norm is None:
+            return lit
+        (k, a, b), neg = norm
+        key = (int(k == XOR), a, b)
         node = self.table.get(key)
         if node is None:
             node = len(self.fa)

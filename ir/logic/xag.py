@@ -117,7 +117,8 @@ class XAG:
         """The literal of input ``i``."""
         return 2 * (i + 1)
 
-    def normalize(self, kind: int, a: int, b: int):
+    @staticmethod
+    def normalize(kind: int, a: int, b: int):
         """Fold a gate: ``(literal, None)`` if trivial, else ``(None, (key, out_neg))``."""
         if kind == AND:
             if a > b:
