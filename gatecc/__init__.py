@@ -21,14 +21,15 @@ from .load import load
 from .model import GroupSum, Layer, LogicNet
 
 
-def compile(model, target=None, opt_level=2, cache=True, **options):  # noqa: A001
+def compile(model, target=None, opt_level=2, cache=True, head=None, **options):  # noqa: A001
     """Compile a LogicNet, Graph or model path into a runnable :class:`CompiledNet`.
 
-    See :func:`gatecc.compiler.compile`.
+    ``head="argmax"`` or ``"threshold:T"`` builds the decision into the
+    circuit.  See :func:`gatecc.compiler.compile`.
     """
     from .compiler import compile as _compile
 
-    return _compile(model, target=target, opt_level=opt_level, cache=cache, **options)
+    return _compile(model, target=target, opt_level=opt_level, cache=cache, head=head, **options)
 
 
 def soft_eval(net, x, hard=False):

@@ -45,9 +45,27 @@ class Lowered:
     passes: list[PassStats] = field(default_factory=list)
 
 
+def with_head(graph: Graph, head) -> Graph:
+    """``graph`` with its GroupSum counts read through ``head`` (see :mod:`gatecc.ir.passes.heads`).
+
+    ``head`` is None (the model's own outputs), "counts", "argmax" or
+    "threshold:T"; a head that is unknown, malformed or given for a model
+    without counts is a :class:`ModelError`.
+    """
+    from .ir.passes.heads import HeadError, apply_head
+
+    try:
+        return apply_head(graph, head)
+    except HeadError as exc:
+        raise ModelError(str(exc)) from None
+
+
 def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
-                    **options) -> Lowered:
+                    head=None, **options) -> Lowered:
     """Lower, optimise, legalize and emit ``model`` for ``target``.
+
+    ``head`` (None, "counts", "argmax", "threshold:T") builds the decision
+    made from GroupSum counts into the circuit before it is optimised.
 
     With ``cache`` (and no ``after_pass`` to call), a net lowered before with
     the same target, level and options is read back from the on-disk cache
@@ -63,8 +81,8 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
         from .load import load
 
         model = load(model)
-    options = emit_options(model, options)
-    raw = to_graph(model)
+    options = emit_options(model, options, head)
+    raw = with_head(to_graph(model), head)
     key = disk.lowered_key(raw, target, opt_level, options) if cache and after_pass is None else None
     hit = disk.load_lowered(key) if key else None
     if hit is not None:
@@ -78,13 +96,16 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
     return lowered
 
 
-def emit_options(model, options: dict | None = None) -> dict:
+def emit_options(model, options: dict | None = None, head=None) -> dict:
     """``options`` plus what the model knows and the graph does not: its GroupSum head.
 
     Targets receive ``groupsum`` (a :class:`GroupSum`) for a LogicNet with a
-    head, so exports can record tau, which only scales the counts.
+    head, so exports can record tau, which only scales the counts (not when
+    a decision ``head`` other than "counts" replaces the counts).
     """
     out = dict(options or {})
+    if head not in (None, "counts"):
+        return out
     if isinstance(model, LogicNet) and model.groupsum is not None:
         out.setdefault("groupsum", model.groupsum)
     return out
@@ -98,7 +119,8 @@ class CompiledNet:
     IR, ``passes`` the statistics of each pass.
     """
 
-    def __init__(self, lowered: Lowered, kernel, layout):
+    def __init__(self, lowered: Lowered, kernel, layout, head=None):
+        self.head = head
         self.target = lowered.target
         self.opt_level = lowered.opt_level
         self.graph = lowered.graph
@@ -132,6 +154,25 @@ class CompiledNet:
             return np.zeros((0, self.n_outputs), dtype=dtype)
         # A bool array is read in place (its bytes are 0 or 1); anything else is converted once.
         return self._kernel.run_samples(x if x.dtype == np.bool_ else x.astype(np.uint8), self.layout)
+
+    def predict(self, x) -> np.ndarray:
+        """The class of each row, (batch,) int32: the argmax of the GroupSum counts, ties to the lowest.
+
+        Compiled with ``head="argmax"`` the circuit computes the class itself;
+        compiled with counts (the default for a GroupSum net) numpy takes the
+        argmax of the counts.  Any other net has no classes: :class:`ModelError`.
+        """
+        from .ir.passes.heads import parse_head
+
+        head = parse_head(self.head)
+        kinds = [kind for kind, _, _ in self.layout.outputs]
+        if head is not None and head.kind == "argmax":
+            return self(x)[:, 0]
+        if (head is None or head.kind == "counts") and kinds and all(k == "count" for k in kinds):
+            y = self(x)
+            return y.argmax(axis=1).astype(np.int32) if y.shape[0] else np.zeros(0, np.int32)
+        raise ModelError(f"predict needs a GroupSum net compiled with counts or head='argmax' "
+                         f"(this one has head {head.spec() if head else None!r} and {len(kinds)} {kinds[0] if kinds else 'bit'} outputs)")
 
     @property
     def threads(self) -> int:
@@ -171,7 +212,7 @@ class CompiledNet:
 
 
 def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
-            **options) -> CompiledNet:
+            head=None, **options) -> CompiledNet:
     """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
 
     ``target`` defaults to the fastest runnable target available here
@@ -179,6 +220,8 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     pass pipeline; ``options`` go to the target (e.g. ``vector_bits``,
     ``threads`` for the native targets).  ``cache=False`` recomputes
     everything instead of reusing the on-disk cache (:mod:`gatecc.cache`).
+    ``head`` builds the decision into the circuit: "argmax" returns
+    (batch, 1) int32 classes, "threshold:T" (batch, k) uint8 bits ``count > T``.
     """
     from .backends import PlaneLayout, default_target, get_target
 
@@ -189,6 +232,6 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     reason = tgt.available()
     if reason:
         raise TargetError(f"target {target!r} is not available here: {reason}")
-    lowered = lower_to_source(model, target, opt_level, cache=cache, **options)
+    lowered = lower_to_source(model, target, opt_level, cache=cache, head=head, **options)
     kernel = tgt.load(lowered.graph, lowered.source, **options)
-    return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph))
+    return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph), head)

@@ -250,21 +250,27 @@ def _sat(ga, gb, by_output: bool, seed: int):
     return None, details
 
 
-def equivalent(a, b, *, method: str = "auto", exhaustive_limit: int = EXHAUSTIVE_LIMIT, seed: int = 0) -> VerifyResult:
+def equivalent(a, b, *, method: str = "auto", exhaustive_limit: int = EXHAUSTIVE_LIMIT, seed: int = 0,
+               head_a=None, head_b=None) -> VerifyResult:
     """Prove ``a`` and ``b`` (paths, LogicNets or Graphs) equal, or find an input where they differ.
+
+    ``head_a`` / ``head_b`` ("argmax", "threshold:T", "counts") read that
+    side's GroupSum counts through a decision head first, so a circuit
+    compiled with a head (and optimised with its don't-cares) is proven
+    against the model's decision.
 
     ``method``: "auto" (exhaustive up to ``exhaustive_limit`` inputs, else
     SAT), "exhaustive" or "sat".  Raises :class:`gatecc.InputError` when the
     two have different numbers of inputs or differently shaped outputs.
     """
     from .backends.target import legalize
-    from .compiler import to_graph
+    from .compiler import to_graph, with_head
 
     if method not in ("auto", "exhaustive", "sat"):
         raise InputError(f"unknown verification method {method!r} (auto, exhaustive, sat)")
     start = time.perf_counter()
-    ga = legalize(to_graph(a))
-    gb = legalize(to_graph(b))
+    ga = legalize(with_head(to_graph(a), head_a))
+    gb = legalize(with_head(to_graph(b), head_b))
     by_output = _check_interfaces(ga, gb)
     if method == "auto":
         method = "exhaustive" if ga.n_inputs <= exhaustive_limit else "sat"

@@ -72,6 +72,14 @@ def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = Tr
                        help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
 
 
+def add_head_arg(p: argparse.ArgumentParser) -> None:
+    """--head HEAD: the decision made from GroupSum counts, built into the circuit."""
+    p.add_argument("--head", metavar="HEAD",
+                   help="for a GroupSum model: argmax (the class, ties to the lowest index), threshold:T "
+                        "(one bit per group, count > T) or counts (default: the model's own outputs); "
+                        "the decision is built as gates, so the optimiser sees it (docs/heads.md)")
+
+
 def add_native_args(p: argparse.ArgumentParser, threads: bool = False) -> None:
     """--vector-bits (and --threads) for the native targets (c, llvm)."""
     p.add_argument("--vector-bits", type=int, choices=(64, 128, 256, 512), metavar="BITS",
@@ -103,10 +111,10 @@ def optimised_graph(args, after_pass=None, model=None):
 
     Returns (graph, stats).
     """
-    from ..compiler import to_graph
+    from ..compiler import to_graph, with_head
     from ..ir.passes import PipelineError, optimize, parse_pipeline, run_pipeline
 
-    graph = to_graph(load_model(args) if model is None else model)
+    graph = with_head(to_graph(load_model(args) if model is None else model), getattr(args, "head", None))
     try:
         if getattr(args, "passes", None) is not None:
             return run_pipeline(graph, parse_pipeline(args.passes), after_pass=after_pass)

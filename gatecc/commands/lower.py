@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from .common import (
+    add_head_arg,
     add_model_args,
     add_native_args,
     add_opt_args,
@@ -28,6 +29,7 @@ def register(sub) -> None:
                    help=f"what to emit: {', '.join(target_names())} (default c)")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     add_opt_args(p)
+    add_head_arg(p)
     add_native_args(p)
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
@@ -50,7 +52,7 @@ def run(args) -> int:
 
     model = load_model(args)
     graph, stats = optimised_graph(args, after_pass=show, model=model)
-    source = target.emit(target.legalize(graph), **emit_options(model, options))
+    source = target.emit(target.legalize(graph), **emit_options(model, options, args.head))
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .common import (
     CommandError,
+    add_head_arg,
     add_model_args,
     add_native_args,
     add_opt_args,
@@ -26,6 +27,7 @@ def register(sub) -> None:
     p.add_argument("--target", "-t", choices=target_names(), metavar="TARGET",
                    help="the target to run on (default: the fastest available here)")
     add_opt_args(p, passes=False)
+    add_head_arg(p)
     add_native_args(p, threads=True)
     p.add_argument("--input", "-i", action="append", metavar="BITS",
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
@@ -53,7 +55,8 @@ def run(args) -> int:
 
     target = args.target or default_target()
     options = native_options(args, get_target(target))
-    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, **options)
+    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, head=args.head,
+                      **options)
     n = net.n_inputs
     if args.npy:
         try:

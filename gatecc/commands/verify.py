@@ -28,6 +28,10 @@ def register(sub) -> None:
                    help=f"read A as this format instead of guessing from its extension ({', '.join(format_names())})")
     p.add_argument("--from-b", dest="fmt_b", metavar="FORMAT", choices=format_names(),
                    help="read B as this format")
+    p.add_argument("--head", dest="head_a", metavar="HEAD",
+                   help="read A's GroupSum counts through this decision head (argmax, threshold:T, counts), "
+                        "e.g. to prove a circuit compiled with --head against its model")
+    p.add_argument("--head-b", dest="head_b", metavar="HEAD", help="the same for B")
     p.add_argument("--method", choices=("auto", "exhaustive", "sat"), default="auto",
                    help="auto (default): exhaustive up to 20 inputs, SAT beyond; or force one")
     p.add_argument("--json", action="store_true",
@@ -40,7 +44,8 @@ def run(args) -> int:
     from ..load import load
     from ..verify import equivalent
 
-    result = equivalent(load(args.a, args.fmt_a), load(args.b, args.fmt_b), method=args.method)
+    result = equivalent(load(args.a, args.fmt_a), load(args.b, args.fmt_b), method=args.method,
+                        head_a=args.head_a, head_b=args.head_b)
     cex = result.counterexample
     if args.json:
         data = {"equal": result.equal, "method": result.method, "inputs": result.n_inputs,
