@@ -15,6 +15,7 @@ from .target import Kernel, PlaneLayout, Target, legalize
 #: target name -> "module:attribute" of its :class:`Target`.
 TARGETS: dict[str, str] = {
     "c": "gatecc.backends.c:TARGET",
+    "c-embedded": "gatecc.backends.c_embedded:TARGET",
     "llvm": "gatecc.backends.llvm:TARGET",
     "aiger": "gatecc.backends.aiger:TARGET",
     "aag": "gatecc.backends.aiger:TARGET_ASCII",

@@ -21,6 +21,10 @@ if (( want_test )); then
   # Chromium and its WebDriver run the WebGPU Life page headless (SwiftShader);
   # llvm: llc, to check that the LLVM target's .ll files compile.
   apt_packages+=(berkeley-abc yosys graphviz mesa-vulkan-drivers chromium chromium-driver llvm)
+  # The c-embedded target is cross-compiled for aarch64 and armhf (static, run under qemu-user)
+  # and for a Cortex-M4 (gcc-arm-none-eabi, linked without any library).
+  apt_packages+=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
+                 qemu-user gcc-arm-none-eabi)
 fi
 
 missing=()

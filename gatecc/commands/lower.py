@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from .common import (
+    CommandError,
     add_head_arg,
     add_model_args,
     add_native_args,
@@ -52,9 +53,19 @@ def run(args) -> int:
 
     model = load_model(args)
     graph, stats = optimised_graph(args, after_pass=show, model=model)
-    source = target.emit(target.legalize(graph), **emit_options(model, options, args.head))
+    legal = target.legalize(graph)
+    emit = emit_options(model, options, args.head)
+    source = target.emit(legal, **emit)
+    # Targets that write more than one file (c-embedded: OUT.c and OUT.h) name the others.
+    extra = {}
+    if hasattr(target, "companions"):
+        if args.output in (None, "-"):
+            raise CommandError(f"target {target.name!r} writes a source and a header: give -o OUT{target.suffix}")
+        extra = target.companions(legal, args.output, **emit)
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")
     write_output(args.output, source)
+    for path, text in extra.items():
+        write_output(path, text)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .common import add_head_arg, add_model_args, add_opt_args, formatter, optimised_graph
+from .common import CommandError, add_head_arg, add_model_args, add_opt_args, formatter, optimised_graph
 
 
 def register(sub) -> None:
@@ -15,6 +15,9 @@ def register(sub) -> None:
     add_model_args(p)
     add_opt_args(p)
     add_head_arg(p)
+    p.add_argument("--target", "-t", metavar="TARGET",
+                   help="also report the generated code's size for TARGET (c-embedded: code and RAM bytes, "
+                        "measured with gcc -Os for the host and, when installed, arm-none-eabi-gcc for a Cortex-M4)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (keys: inputs, outputs, gates, depth, nots, kinds, counters, ...)")
     p.set_defaults(func=run)
@@ -24,10 +27,21 @@ def run(args) -> int:
     """Print the statistics."""
     from ..ir.stats import graph_stats
 
+    sizes = None
+    if args.target is not None:
+        from ..backends import get_target
+
+        target = get_target(args.target)
+        if not hasattr(target, "footprint"):
+            raise CommandError(f"--target {args.target}: only c-embedded reports code sizes")
     graph, passes = optimised_graph(args)
     st = graph_stats(graph)
+    if args.target is not None:
+        sizes = target.footprint(target.legalize(graph))
     if args.json:
         data = st.to_dict()
+        if sizes is not None:
+            data[args.target] = sizes
         data["opt_level"] = args.opt_level if args.passes is None else None
         data["passes"] = [p.name for p in passes]
         print(json.dumps(data, sort_keys=True))
@@ -41,6 +55,10 @@ def run(args) -> int:
         ("depth", st.depth),
         ("pipeline", args.passes if args.passes is not None else f"-O{args.opt_level}"),
     ]
+    for label, size in (sizes or {}).items():
+        rows.append((f"{label}", f"code bytes {size['code']}, ram bytes {size['ram']} "
+                                 f"(stack {size['stack']}, static {size['data']}; {size['compiler']} -Os, "
+                                 f"{size['word_bits']}-bit words)"))
     for key, value in rows:
         print(f"{key:<9} {value}")
     return 0
