@@ -39,6 +39,15 @@ def soft_eval(net, x, hard=False):
     return _soft_eval(net, x, hard=hard)
 
 
+def __getattr__(name):
+    # ``gatecc.dask`` (batch inference on Dask) loads dask only when first used.
+    if name == "dask":
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError(f"module 'gatecc' has no attribute {name!r}")
+
+
 __all__ = [
     "BuildError", "GateccError", "GroupSum", "InputError", "Layer", "LogicNet",
     "ModelError", "TargetError", "__version__", "compile", "load", "soft_eval",
