@@ -3,7 +3,7 @@
 Importing this package registers every pass in :data:`PASSES`.
 """
 
-from . import adders, logic, simplify  # noqa: F401  (registers the passes)
+from . import adders, dontcare, logic, simplify  # noqa: F401  (registers the passes)
 from .base import PASSES, Pass, PassStats, register
 from .pipeline import OPT_LEVELS, PipelineError, opt_pipeline, optimize, parse_pipeline, run_pipeline
 
