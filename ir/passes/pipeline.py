@@ -15,7 +15,7 @@ OPT_LEVELS: dict[int, str] = {
     0: "",
     1: "adders,strash",
     2: "adders,strash,map",
-    3: "adders,strash,map,collapse,resynth{window=8},rewrite{rounds=4},fraig,rewrite{zero=true},rewrite{rounds=4}",
+    3: "adders,strash,map,resynth{window=8},rewrite{rounds=4},fraig,rewrite{zero=true},rewrite{rounds=4},collapse",
 }
 
 _ITEM = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^}]*)\})?\s*(?:,|$)")
