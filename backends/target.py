@@ -25,7 +25,7 @@ MODEL_OPTIONS = frozenset({"groupsum"})
 
 def legalize(graph: Graph) -> Graph:
     """The graph a backend can emit: popcounts expanded into adder trees."""
-    return expand_popcounts(graph) if has_popcounts(graph) else graph
+    return expand_popcounts(graph).names_from(graph) if has_popcounts(graph) else graph
 
 
 @dataclass(frozen=True)

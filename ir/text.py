@@ -11,13 +11,16 @@
     %7 = popcount %3, %5, %6
     outputs %4, %7
 
-Nodes are numbered in order and the first ``inputs`` of them are the inputs,
+Optional ``input_names [...]`` (after ``inputs``) and ``output_names [...]``
+(after ``outputs``) lines give the ports' names as JSON lists of strings
+(no ``#`` comment on those lines: a name may hold one).  Nodes are numbered in order and the first ``inputs`` of them are the inputs,
 so each line must define the next number.  Gate mnemonics are
 :data:`gatecc.ir.gates.GATE_NAMES`.  ``#`` starts a comment.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from . import gates as G
@@ -31,6 +34,8 @@ MAGIC = "gatecc-ir 1"
 def print_graph(graph: Graph) -> str:
     """The text form of ``graph`` (deterministic: equal graphs print equal text)."""
     lines = [MAGIC, f"inputs {graph.n_inputs}"]
+    if graph.input_names is not None:
+        lines.append("input_names " + json.dumps(list(graph.input_names)))
     ops, args = graph.op.tolist(), graph.arg.tolist()
     fa, fb = graph.a.tolist(), graph.b.tolist()
     for i in range(graph.n_inputs, graph.n_nodes):
@@ -47,6 +52,8 @@ def print_graph(graph: Graph) -> str:
         else:
             raise IRError(f"node {i}: op {op} cannot be printed after the inputs")
     lines.append("outputs " + ", ".join(f"%{o}" for o in graph.outputs))
+    if graph.output_names is not None:
+        lines.append("output_names " + json.dumps(list(graph.output_names)))
     return "\n".join(lines) + "\n"
 
 
@@ -69,8 +76,12 @@ def _refs(text: str, lineno: int) -> list[int]:
 
 def parse_graph(text: str) -> Graph:
     """Parse the text form; raise :class:`IRError` naming the line on any error."""
-    lines = []
+    lines, names = [], {}
     for lineno, raw in enumerate(text.splitlines(), 1):
+        key = raw.strip().split(" ", 1)[0]
+        if key in ("input_names", "output_names"):
+            names[key] = _names(raw.strip()[len(key):], key, lineno)
+            continue
         line = raw.split("#", 1)[0].strip()
         if line:
             lines.append((lineno, line))
@@ -127,4 +138,18 @@ def parse_graph(text: str) -> Graph:
         if o >= len(bld):
             raise IRError(f"outputs: %{o} is not defined")
         bld.output(o)
-    return verify(bld.finish())
+    graph = bld.finish()
+    for key, count in (("input_names", graph.n_inputs), ("output_names", graph.n_outputs)):
+        if key in names and len(names[key][0]) != count:
+            raise IRError(f"line {names[key][1]}: {key} lists {len(names[key][0])} names for {count} ports")
+    return verify(graph.with_names(names.get("input_names", (None,))[0], names.get("output_names", (None,))[0]))
+
+
+def _names(text: str, key: str, lineno: int) -> tuple[list[str], int]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise IRError(f"line {lineno}: {key} must be a JSON list of strings")
+    return value, lineno

@@ -21,7 +21,8 @@ def verify(graph: Graph) -> Graph:
     Checked: parallel arrays agree; the first ``n_inputs`` nodes are the
     inputs in order and no other node is; op codes, constants and gate ids are
     in range; every fanin is an earlier node (so there is no cycle) and is a
-    bit; n-ary nodes have a non-empty operand list; outputs exist.
+    bit; n-ary nodes have a non-empty operand list; outputs exist; port names,
+    where present, are one string per port.
     """
     n = graph.n_nodes
     op, arg, a, b = graph.op, graph.arg, graph.a, graph.b
@@ -81,4 +82,8 @@ def verify(graph: Graph) -> Graph:
     for k, o in enumerate(graph.outputs):
         if not 0 <= o < n:
             raise IRError(f"output {k}: node {o} does not exist")
+    for names, count, what in ((graph.input_names, graph.n_inputs, "input"),
+                               (graph.output_names, graph.n_outputs, "output")):
+        if names is not None and (len(names) != count or not all(isinstance(x, str) for x in names)):
+            raise IRError(f"{what} names: expected {count} strings, got {len(names)}")
     return graph

@@ -54,6 +54,7 @@ class Pass:
     def __call__(self, graph: Graph) -> tuple[Graph, PassStats]:
         start = time.perf_counter()
         out, details = self.run(graph)
+        out = out.names_from(graph)   # every pass keeps the ports' names
         stats = PassStats(
             name=self.spec(),
             gates_before=count_gates(graph),
