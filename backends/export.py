@@ -132,4 +132,8 @@ class ExportTarget(Target):
     keeps_counts: bool = False
 
     def legalize(self, graph: Graph) -> Graph:
-        return graph if self.keeps_counts else super().legalize(graph)
+        if self.keeps_counts:
+            from ..ir.lut import lower_luts
+
+            return lower_luts(graph)   # counters stay; LUT nodes become gates
+        return super().legalize(graph)

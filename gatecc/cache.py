@@ -67,6 +67,8 @@ def graph_digest(graph: Graph) -> str:
     for array, dtype in ((graph.op, np.uint8), (graph.arg, np.int32), (graph.a, np.int64), (graph.b, np.int64)):
         digest.update(np.ascontiguousarray(array, dtype=dtype).tobytes())
     digest.update(repr(sorted(graph.operands.items())).encode())
+    if graph.luts:
+        digest.update(repr(sorted(graph.luts.items())).encode())
     digest.update(repr(list(graph.outputs)).encode())
     if graph.input_names is not None or graph.output_names is not None:   # exports write the names
         digest.update(repr((graph.input_names, graph.output_names)).encode())

@@ -37,11 +37,14 @@ class Op(IntEnum):
     NOT = 3        # fanin a
     POPCOUNT = 4   # operands: bits -> count of ones
     UINT = 5       # operands: bits (least significant first) -> binary number
+    LUT = 6        # operands: 1-6 bits; truth table in Graph.luts (bit m: operand j = (m >> j) & 1)
 
 
-BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT})
+BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT, Op.LUT})
 COUNT_OPS = frozenset({Op.POPCOUNT, Op.UINT})
-NARY_OPS = COUNT_OPS
+NARY_OPS = COUNT_OPS | {Op.LUT}
+#: The most inputs a LUT node may have.
+MAX_LUT_INPUTS = 6
 
 
 @dataclass(eq=False)
@@ -63,6 +66,8 @@ class Graph:
     b: np.ndarray
     operands: dict[int, tuple[int, ...]] = field(default_factory=dict)
     outputs: list[int] = field(default_factory=list)
+    #: LUT node -> its truth table (an int of 2**k bits; see docs/ir.md).
+    luts: dict[int, int] = field(default_factory=dict)
     #: Optional port names (a circuit read from AIGER/BLIF keeps its own); None: ``x{i}`` / ``y{k}``.
     input_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
@@ -129,6 +134,7 @@ class Graph:
             and np.array_equal(self.a, other.a)
             and np.array_equal(self.b, other.b)
             and self.operands == other.operands
+            and self.luts == other.luts
             and list(self.outputs) == list(other.outputs)
         )
 

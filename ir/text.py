@@ -9,12 +9,14 @@
     %5 = a_and_not_b %4, %2
     %6 = const 1
     %7 = popcount %3, %5, %6
-    outputs %4, %7
+    %8 = lut 0x96 %0, %1, %2
+    outputs %4, %7, %8
 
 Optional ``input_names [...]`` (after ``inputs``) and ``output_names [...]``
 (after ``outputs``) lines give the ports' names as JSON lists of strings
 (no ``#`` comment on those lines: a name may hold one).  Nodes are numbered in order and the first ``inputs`` of them are the inputs,
-so each line must define the next number.  Gate mnemonics are
+so each line must define the next number.  ``lut TABLE ops`` is a lookup
+table: bit m of the hex TABLE is the output where operand j is (m >> j) & 1.  Gate mnemonics are
 :data:`gatecc.ir.gates.GATE_NAMES`.  ``#`` starts a comment.
 """
 
@@ -46,6 +48,9 @@ def print_graph(graph: Graph) -> str:
             lines.append(f"%{i} = not %{fa[i]}")
         elif op == Op.CONST:
             lines.append(f"%{i} = const {args[i]}")
+        elif op == Op.LUT:
+            operands = ", ".join(f"%{x}" for x in graph.operands[i])
+            lines.append(f"%{i} = lut {graph.luts[i]:#x} {operands}")
         elif op in (Op.POPCOUNT, Op.UINT):
             operands = ", ".join(f"%{x}" for x in graph.operands[i])
             lines.append(f"%{i} = {Op(op).name.lower()} {operands}")
@@ -110,6 +115,12 @@ def parse_graph(text: str) -> Graph:
                     raise IRError(f"line {lineno}: const takes 0 or 1")
                 bld.const(int(rest))
                 continue
+            table = None
+            if name == "lut":
+                m_table = re.match(r"\s*(0x[0-9a-fA-F]+)\s+(.*)$", rest)
+                if not m_table:
+                    raise IRError(f"line {lineno}: lut takes a hex table then its operands: lut 0x6 %1, %2")
+                table, rest = int(m_table.group(1), 16), m_table.group(2)
             refs = _refs(rest, lineno)
             for r in refs:
                 if r >= node:
@@ -122,6 +133,8 @@ def parse_graph(text: str) -> Graph:
                 if len(refs) != 2:
                     raise IRError(f"line {lineno}: gate {name} takes two operands")
                 bld.gate(G.GATE_IDS[name], refs[0], refs[1])
+            elif name == "lut":
+                bld.lut(table, refs)
             elif name == "popcount":
                 bld.popcount(refs)
             elif name == "uint":
