@@ -31,6 +31,10 @@ def to_graph(model) -> Graph:
         return lower(model)
     if isinstance(model, Graph):
         return verify(model)
+    from .lutnet import LutNet
+
+    if isinstance(model, LutNet):
+        return verify(model.to_graph())
     raise ModelError(f"cannot compile a {type(model).__name__}; expected a LogicNet, a Graph or a path")
 
 
@@ -85,7 +89,7 @@ def emit_options(model, options: dict | None = None) -> dict:
     head, so exports can record tau, which only scales the counts.
     """
     out = dict(options or {})
-    if isinstance(model, LogicNet) and model.groupsum is not None:
+    if getattr(model, "groupsum", None) is not None and not isinstance(model, Graph):   # LogicNet or LutNet
         out.setdefault("groupsum", model.groupsum)
     return out
 
