@@ -187,3 +187,13 @@ def test_a_renamed_port_fails_plain_cec(tmp_path):
     out = _write(tmp_path, g.with_names(g.input_names, names), "aiger", 1, ".aig")
     assert "Networks are equivalent" not in abc(f"cec {src} {out}")
     assert ABC is not None
+
+
+def test_aiger_symbol_table_partial_and_bad():
+    import gatecc
+
+    g = parse_aiger(b"aag 3 2 0 1 1\n2\n4\n6\n6 2 4\ni1 b[0]\no0 sum\nc\ni0 not a symbol\n")
+    assert g.input_names == ("x0", "b[0]") and g.output_names == ("sum",)   # unnamed input: the default
+    assert parse_aiger(b"aag 3 2 0 1 1\n2\n4\n6\n6 2 4\n").input_names is None
+    with pytest.raises(gatecc.ModelError, match="only 2 inputs"):
+        parse_aiger(b"aag 3 2 0 1 1\n2\n4\n6\n6 2 4\ni2 z\n")
