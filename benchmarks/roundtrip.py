@@ -8,9 +8,10 @@ BLIF, and ABC's *plain* ``cec`` (ports matched by name, not by order) proves the
 written file equal to the original; the written file is read back and its port
 names must equal the original's.  A file without a symbol table (every
 LGSynth93 circuit here) is first written by ABC with the names ABC gives its
-ports (``pi00..``, ``po0..``), and that copy is the original.  ``verilog`` (off by default: slow on the big
-EPFL circuits) has yosys read and synthesise the Verilog, then ``cec`` compares
-yosys's netlist with the original, again by name.  Needs ABC (Debian
+ports (``pi00..``, ``po0..``), and that copy is the original.  ``verilog`` (off by default: slower) has yosys
+read the Verilog and map it to gates without optimising (``proc; flatten;
+techmap; aigmap``), then ``cec`` compares yosys's netlist with the original,
+again by name (yosys names bus bits ``opcode[3]``, as the original does).  Needs ABC (Debian
 berkeley-abc) and, for Verilog, yosys.  Prints one line per circuit and
 ``passed N/M``; exits 1 when any circuit fails.
 """
@@ -56,8 +57,8 @@ def check(path: Path, level: int, formats: list[str], abc: str, yosys: str | Non
         out.write_bytes(source) if isinstance(source, bytes) else out.write_text(source)
         if fmt == "verilog":
             synth = tmp / f"{path.stem}.yosys.blif"
-            res = subprocess.run([yosys, "-q", "-p", f"read_verilog {out}; synth -flatten -top gatecc_net; aigmap; "
-                                  f"write_blif -gates {synth}"], capture_output=True, text=True, timeout=1800)
+            res = subprocess.run([yosys, "-q", "-p", f"read_verilog {out}; hierarchy -check -top gatecc_net; proc; "
+                                  f"flatten; techmap; aigmap; write_blif -gates {synth}"], capture_output=True, text=True, timeout=1800)
             if res.returncode or not cec(abc, path, synth):
                 problems.append("verilog: yosys's netlist is not cec-equal by name")
             continue

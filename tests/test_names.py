@@ -197,3 +197,15 @@ def test_aiger_symbol_table_partial_and_bad():
     assert parse_aiger(b"aag 3 2 0 1 1\n2\n4\n6\n6 2 4\n").input_names is None
     with pytest.raises(gatecc.ModelError, match="only 2 inputs"):
         parse_aiger(b"aag 3 2 0 1 1\n2\n4\n6\n6 2 4\ni2 z\n")
+
+
+def test_the_compile_cache_keeps_names_and_tells_renamed_circuits_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path))
+    g = read_aiger(CORPUS / "epfl" / "ctrl.aig")
+    first = lower_to_source(g, "blif", 1)
+    again = lower_to_source(g, "blif", 1)                       # from the cache
+    assert again.source == first.source and again.graph.output_names == g.output_names
+    renamed = g.with_names(g.input_names, [f"o{k}" for k in range(g.n_outputs)])
+    assert ".outputs o0 o1" in lower_to_source(renamed, "blif", 1).source
+    unnamed = g.with_names(None, None)
+    assert ".inputs x0 x1" in lower_to_source(unnamed, "blif", 1).source
