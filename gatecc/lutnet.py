@@ -91,7 +91,7 @@ class LutLayer:
         t = np.float32(self.temperature)
         if self.parametrization == "raw" and not hard:
             return self._soft_raw(xs)
-        if hard and self.parametrization != "warp" or self.parametrization == "raw":
+        if self.parametrization == "raw" or (hard and self.parametrization == "light"):
             # Hard light/raw: the table, interpolated multilinearly (exact on 0/1 inputs).
             coef = self.rows().astype(np.float32)
             w = None
