@@ -1,6 +1,7 @@
 """What the export targets (AIGER, BLIF, Verilog, DOT, GraphML) share.
 
-* Names: input i is ``x{i}``; bit output k is ``y{k}``; a count output k is
+* Names: a graph's own port names where it has them (:mod:`.names` makes
+  them legal per format), else input i is ``x{i}``; bit output k is ``y{k}``; a count output k is
   ``y{k}`` as a whole (Verilog's vector port, a drawing's output node) and
   ``y{k}_{bit}`` bit by bit in bit-level formats (AIGER, BLIF), least
   significant bit first; an internal node is ``n{id}``.
@@ -25,24 +26,32 @@ def input_name(i: int) -> str:
     return f"x{i}"
 
 
-def node_names(graph: Graph) -> list[str]:
-    """The name of every node: ``x{i}`` for inputs, else ``n{node}``."""
-    return [input_name(i) for i in range(graph.n_inputs)] + [f"n{v}" for v in range(graph.n_inputs, graph.n_nodes)]
+def node_names(graph: Graph, inputs: list[str] | None = None, prefix: str = "n") -> list[str]:
+    """The name of every node: ``inputs[i]`` (default ``x{i}``) for inputs, else ``{prefix}{node}``."""
+    inputs = inputs if inputs is not None else [input_name(i) for i in range(graph.n_inputs)]
+    return list(inputs) + [f"{prefix}{v}" for v in range(graph.n_inputs, graph.n_nodes)]
 
 
-def output_bit_names(graph: Graph) -> list[str]:
-    """One name per output bit plane of a legal graph (see the module docstring)."""
+def output_bit_names(graph: Graph, outputs: list[str] | None = None) -> list[str]:
+    """One name per output bit plane of a legal graph (see the module docstring).
+
+    ``outputs`` names the output ports (default ``y{k}``); a count output's
+    bits are ``{name}_{bit}``.
+    """
     names = []
     for k, (kind, _, width) in enumerate(PlaneLayout.of(graph).outputs):
-        names += [f"y{k}"] if kind == "bit" else [f"y{k}_{bit}" for bit in range(width)]
+        base = outputs[k] if outputs is not None else f"y{k}"
+        names += [base] if kind == "bit" else [f"{base}_{bit}" for bit in range(width)]
     return names
 
 
 def head_note(graph: Graph, groupsum=None) -> list[str]:
     """Lines (no comment markers) saying what the outputs are, tau included when known."""
     kinds = graph.output_kinds()
+    named = graph.input_names is not None or graph.output_names is not None
     lines = [f"{graph.n_inputs} inputs x0..x{graph.n_inputs - 1}, {graph.n_outputs} outputs y0..y{graph.n_outputs - 1}"
-             if graph.n_inputs and graph.n_outputs else f"{graph.n_inputs} inputs, {graph.n_outputs} outputs"]
+             if graph.n_inputs and graph.n_outputs and not named
+             else f"{graph.n_inputs} inputs, {graph.n_outputs} outputs"]
     if "count" in kinds:
         if groupsum is not None:
             lines.append(f"GroupSum head: k={groupsum.k} groups, tau={groupsum.tau!r}; each output y_c is the "
@@ -123,4 +132,8 @@ class ExportTarget(Target):
     keeps_counts: bool = False
 
     def legalize(self, graph: Graph) -> Graph:
-        return graph if self.keeps_counts else super().legalize(graph)
+        if self.keeps_counts:
+            from ..ir.lut import lower_luts
+
+            return lower_luts(graph)   # counters stay; LUT nodes become gates
+        return super().legalize(graph)

@@ -24,8 +24,12 @@ MODEL_OPTIONS = frozenset({"groupsum"})
 
 
 def legalize(graph: Graph) -> Graph:
-    """The graph a backend can emit: popcounts expanded into adder trees."""
-    return expand_popcounts(graph) if has_popcounts(graph) else graph
+    """The graph a backend can emit: LUT nodes lowered to gates, popcounts expanded into adder trees."""
+    if graph.luts:
+        from ..ir.lut import lower_luts
+
+        graph = lower_luts(graph)
+    return expand_popcounts(graph).names_from(graph) if has_popcounts(graph) else graph
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,11 @@ def graph_digest(graph: Graph) -> str:
     for array, dtype in ((graph.op, np.uint8), (graph.arg, np.int32), (graph.a, np.int64), (graph.b, np.int64)):
         digest.update(np.ascontiguousarray(array, dtype=dtype).tobytes())
     digest.update(repr(sorted(graph.operands.items())).encode())
+    if graph.luts:
+        digest.update(repr(sorted(graph.luts.items())).encode())
     digest.update(repr(list(graph.outputs)).encode())
+    if graph.input_names is not None or graph.output_names is not None:   # exports write the names
+        digest.update(repr((graph.input_names, graph.output_names)).encode())
     return digest.hexdigest()
 
 
@@ -93,7 +97,7 @@ def load_lowered(key: str):
                 n_inputs=int(data["n_inputs"]), op=data["op"], arg=data["arg"], a=data["a"], b=data["b"],
                 operands={int(k): tuple(v) for k, v in json.loads(str(data["operands"])).items()},
                 outputs=[int(o) for o in data["outputs"]],
-            )
+            ).with_names(*json.loads(str(data["names"])))
             source = data["source"].tobytes() if data["binary"] else data["source"].tobytes().decode()
             stats = [PassStats(**s) for s in json.loads(str(data["passes"]))]
         return graph, source, stats
@@ -109,6 +113,7 @@ def store_lowered(key: str, graph: Graph, source: str | bytes, stats) -> None:
         np.savez(buf, n_inputs=graph.n_inputs, op=graph.op, arg=graph.arg, a=graph.a, b=graph.b,
                  operands=json.dumps({str(k): list(v) for k, v in graph.operands.items()}),
                  outputs=np.asarray(graph.outputs, dtype=np.int64),
+                 names=json.dumps([graph.input_names, graph.output_names]),
                  source=np.frombuffer(source if binary else source.encode(), dtype=np.uint8), binary=binary,
                  passes=json.dumps([dataclasses.asdict(s) for s in stats]))
     except (TypeError, ValueError):   # pass details that JSON cannot hold: do not cache

@@ -31,6 +31,10 @@ def to_graph(model) -> Graph:
         return lower(model)
     if isinstance(model, Graph):
         return verify(model)
+    from .lutnet import LutNet
+
+    if isinstance(model, LutNet):
+        return verify(model.to_graph())
     raise ModelError(f"cannot compile a {type(model).__name__}; expected a LogicNet, a Graph or a path")
 
 
@@ -106,7 +110,7 @@ def emit_options(model, options: dict | None = None, head=None) -> dict:
     out = dict(options or {})
     if head not in (None, "counts"):
         return out
-    if isinstance(model, LogicNet) and model.groupsum is not None:
+    if getattr(model, "groupsum", None) is not None and not isinstance(model, Graph):   # LogicNet or LutNet
         out.setdefault("groupsum", model.groupsum)
     return out
 

@@ -80,6 +80,8 @@ def soft_eval(net: LogicNet, x, hard: bool = False) -> np.ndarray:
     GroupSum group's sum / tau.  ``hard=True`` uses argmax gates (ties to the
     lowest id), giving exactly 0/1 activations for 0/1 inputs.
     """
+    if not isinstance(net, LogicNet):   # a LutNet (torchlogix warp/light/LUT-k neurons) has its own
+        return net.soft_eval(x, hard)
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != net.n_inputs:
         raise InputError(f"expected inputs of shape (batch, {net.n_inputs}), got {x.shape}")

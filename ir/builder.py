@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import gates as G
-from .graph import COUNT_OPS, Graph, Op
+from .graph import COUNT_OPS, MAX_LUT_INPUTS, Graph, Op
 
 
 class Builder:
@@ -40,6 +40,7 @@ class Builder:
         self._a: list[int] = []
         self._b: list[int] = []
         self._operands: dict[int, tuple[int, ...]] = {}
+        self._luts: dict[int, int] = {}
         self._outputs: list[int] = []
         self._table: dict[tuple, int] = {}
         for i in range(n_inputs):
@@ -125,6 +126,27 @@ class Builder:
         """A count node: ``bits`` read as a binary number, least significant first."""
         return self._nary(Op.UINT, bits)
 
+    def lut(self, table: int, bits) -> int:
+        """A LUT node: ``bits`` (1-6, operand j is bit j of the row) looked up in ``table`` (2**k bits)."""
+        bits = tuple(int(x) for x in bits)
+        table = int(table)
+        if not 1 <= len(bits) <= MAX_LUT_INPUTS:
+            raise ValueError(f"a lut takes 1..{MAX_LUT_INPUTS} operands, not {len(bits)}")
+        if not 0 <= table < 1 << (1 << len(bits)):
+            raise ValueError(f"lut table {table:#x} does not fit {1 << len(bits)} bits")
+        for x in bits:
+            if self._op[x] in COUNT_OPS:
+                raise ValueError(f"lut operand {x} is a count, not a bit")
+        key = (Op.LUT, bits, table)
+        if self.cse and key in self._table:
+            return self._table[key]
+        node = self._append(Op.LUT, 0, -1, -1)
+        self._operands[node] = bits
+        self._luts[node] = table
+        if self.cse:
+            self._table[key] = node
+        return node
+
     def output(self, node: int) -> None:
         """Append ``node`` to the graph's outputs."""
         if not 0 <= node < len(self._op):
@@ -141,6 +163,7 @@ class Builder:
             b=np.array(self._b, dtype=np.int64),
             operands=dict(self._operands),
             outputs=list(self._outputs),
+            luts=dict(self._luts),
         )
 
     # -- internals ----------------------------------------------------------
@@ -200,7 +223,7 @@ def live_nodes(graph: Graph) -> np.ndarray:
     for i in range(graph.n_nodes - 1, graph.n_inputs - 1, -1):
         if not live[i]:
             continue
-        if ops[i] in (Op.POPCOUNT, Op.UINT):
+        if ops[i] in (Op.POPCOUNT, Op.UINT, Op.LUT):
             for x in graph.operands[i]:
                 live[x] = True
         else:
@@ -218,7 +241,8 @@ def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=No
 
     With ``live_only`` the nodes no output depends on are left out.  ``lower``
     optionally maps an n-ary op to ``fn(builder, new_operands) -> node`` that
-    builds a replacement (how the adder-tree pass expands popcounts).
+    builds a replacement (how the adder-tree pass expands popcounts); for
+    ``Op.LUT`` it is ``fn(builder, new_operands, table)``.
     """
     lower = lower or {}
     if builder.n_inputs != graph.n_inputs or len(builder) != graph.n_inputs:
@@ -237,6 +261,10 @@ def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=No
             new[i] = builder.not_(new[fa[i]])
         elif op == Op.CONST:
             new[i] = builder.const(args[i])
+        elif op == Op.LUT:
+            operands = [new[x] for x in graph.operands[i]]
+            fn = lower.get(Op.LUT)
+            new[i] = fn(builder, operands, graph.luts[i]) if fn else builder.lut(graph.luts[i], operands)
         elif op in lower:
             new[i] = lower[op](builder, [new[x] for x in graph.operands[i]])
         elif op == Op.POPCOUNT:

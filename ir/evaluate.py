@@ -2,7 +2,9 @@
 
 Every pass and every backend is tested against it.  It evaluates all nodes of
 one logic level at once with numpy, straight from the gate truth tables
-(:func:`gatecc.ir.gates.evaluate_words`), over packed uint64 words.
+(:func:`gatecc.ir.gates.evaluate_words`), over packed uint64 words.  A graph
+with LUT nodes is evaluated node by node, each LUT from its truth table
+(:func:`gatecc.ir.lut.lut_words`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def levels(graph: Graph) -> np.ndarray:
             lev[i] = 1 + (la if la > lb else lb)
         elif op == Op.NOT:
             lev[i] = 1 + lev[fa[i]]
+        elif op == Op.LUT:
+            lev[i] = 1 + max(lev[x] for x in graph.operands[i])
         elif op in (Op.POPCOUNT, Op.UINT):
             lev[i] = max(lev[x] for x in graph.operands[i])
     return np.array(lev, dtype=np.int64)
@@ -77,7 +81,9 @@ def _evaluate_chunk(graph, schedule, planes):
     values[: graph.n_inputs] = planes
     ones = (graph.op == Op.CONST) & (graph.arg == 1)
     values[ones] = ~np.uint64(0)
-    for nodes, gid, fa, fb in schedule:
+    if graph.luts:
+        _evaluate_with_luts(graph, values)
+    for nodes, gid, fa, fb in schedule if not graph.luts else ():
         values[nodes] = G.evaluate_words(gid[:, None], values[fa], values[fb])
     results = []
     for o in graph.outputs:
@@ -91,6 +97,22 @@ def _evaluate_chunk(graph, schedule, planes):
         else:
             results.append(values[o].copy())
     return results
+
+
+def _evaluate_with_luts(graph: Graph, values: np.ndarray) -> None:
+    """Node by node in order (a LUT is the OR of its table's minterms; see :mod:`.lut`)."""
+    from .lut import lut_words
+
+    ops, args = graph.op.tolist(), graph.arg.tolist()
+    fa, fb = graph.a.tolist(), graph.b.tolist()
+    for i in range(graph.n_inputs, graph.n_nodes):
+        op = ops[i]
+        if op == Op.GATE:
+            values[i] = G.evaluate_words(np.uint64(args[i]), values[fa[i]], values[fb[i]])
+        elif op == Op.NOT:
+            values[i] = ~values[fa[i]]
+        elif op == Op.LUT:
+            values[i] = lut_words(graph.luts[i], [values[x] for x in graph.operands[i]])
 
 
 def evaluate_samples(graph: Graph, x: np.ndarray) -> np.ndarray:

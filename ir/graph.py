@@ -19,6 +19,7 @@ rather than mutate old ones.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -36,11 +37,14 @@ class Op(IntEnum):
     NOT = 3        # fanin a
     POPCOUNT = 4   # operands: bits -> count of ones
     UINT = 5       # operands: bits (least significant first) -> binary number
+    LUT = 6        # operands: 1-6 bits; truth table in Graph.luts (bit m: operand j = (m >> j) & 1)
 
 
-BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT})
+BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT, Op.LUT})
 COUNT_OPS = frozenset({Op.POPCOUNT, Op.UINT})
-NARY_OPS = COUNT_OPS
+NARY_OPS = COUNT_OPS | {Op.LUT}
+#: The most inputs a LUT node may have.
+MAX_LUT_INPUTS = 6
 
 
 @dataclass(eq=False)
@@ -50,7 +54,9 @@ class Graph:
     Attributes are parallel arrays indexed by node id: ``op`` (uint8 Op codes),
     ``arg`` (int32), ``a`` and ``b`` (int64 fanins, -1 where unused);
     ``operands`` maps each n-ary node to its tuple of operand ids, and
-    ``outputs`` lists the node ids the graph returns, in order.
+    ``outputs`` lists the node ids the graph returns, in order.  Port names
+    are not part of equality (two graphs are equal when they compute the same
+    way); compare ``input_names``/``output_names`` for that.
     """
 
     n_inputs: int
@@ -60,6 +66,34 @@ class Graph:
     b: np.ndarray
     operands: dict[int, tuple[int, ...]] = field(default_factory=dict)
     outputs: list[int] = field(default_factory=list)
+    #: LUT node -> its truth table (an int of 2**k bits; see docs/ir.md).
+    luts: dict[int, int] = field(default_factory=dict)
+    #: Optional port names (a circuit read from AIGER/BLIF keeps its own); None: ``x{i}`` / ``y{k}``.
+    input_names: tuple[str, ...] | None = None
+    output_names: tuple[str, ...] | None = None
+
+    def with_names(self, input_names=None, output_names=None) -> "Graph":
+        """The same graph with these port names (None keeps none); lengths must match the ports."""
+        ins = None if input_names is None else tuple(str(n) for n in input_names)
+        outs = None if output_names is None else tuple(str(n) for n in output_names)
+        if ins is not None and len(ins) != self.n_inputs:
+            raise ValueError(f"{len(ins)} input names for {self.n_inputs} inputs")
+        if outs is not None and len(outs) != self.n_outputs:
+            raise ValueError(f"{len(outs)} output names for {self.n_outputs} outputs")
+        return dataclasses.replace(self, input_names=ins, output_names=outs)
+
+    def names_from(self, other: "Graph") -> "Graph":
+        """This graph with ``other``'s port names, where it has them and the port counts agree.
+
+        Passes rebuild graphs from arrays; this is how the names survive them.
+        """
+        if other.input_names is None and other.output_names is None:
+            return self
+        ins = other.input_names if other.input_names is not None and self.n_inputs == other.n_inputs else None
+        outs = other.output_names if other.output_names is not None and self.n_outputs == other.n_outputs else None
+        if ins == self.input_names and outs == self.output_names:
+            return self
+        return dataclasses.replace(self, input_names=ins or self.input_names, output_names=outs or self.output_names)
 
     @property
     def n_nodes(self) -> int:
@@ -100,6 +134,7 @@ class Graph:
             and np.array_equal(self.a, other.a)
             and np.array_equal(self.b, other.b)
             and self.operands == other.operands
+            and self.luts == other.luts
             and list(self.outputs) == list(other.outputs)
         )
 

@@ -69,7 +69,8 @@ def depths(graph: Graph) -> list[int]:
 
 
 def graph_stats(graph: Graph) -> GraphStats:
-    """Inputs, outputs, gates (by kind), standalone NOTs, depth and counters."""
+    """Inputs, outputs, gates (by kind), standalone NOTs, depth and counters (LUT nodes counted as lowered)."""
+    graph = _without_luts(graph)
     kinds: Counter[str] = Counter()
     nots = gates = counters = 0
     for op, arg in zip(graph.op.tolist(), graph.arg.tolist()):
@@ -101,7 +102,17 @@ _GATE_COST = [1 if gate_kind(Op.GATE, g) else 0 for g in range(16)]
 
 
 def count_gates(graph: Graph) -> int:
-    """Number of gates (2-input gates plus standalone NOTs), vectorised."""
+    """Number of gates (2-input gates plus standalone NOTs), vectorised; LUT nodes counted as lowered."""
+    graph = _without_luts(graph)
     is_gate = graph.op == Op.GATE
     cost = np.asarray(_GATE_COST, dtype=np.int64)[graph.arg[is_gate]]
     return int(cost.sum() + np.count_nonzero(graph.op == Op.NOT))
+
+
+def _without_luts(graph: Graph) -> Graph:
+    """The graph with LUT nodes lowered to gates (what they cost), else itself."""
+    if not graph.luts:
+        return graph
+    from .lut import lower_luts
+
+    return lower_luts(graph)

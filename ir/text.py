@@ -9,15 +9,20 @@
     %5 = a_and_not_b %4, %2
     %6 = const 1
     %7 = popcount %3, %5, %6
-    outputs %4, %7
+    %8 = lut 0x96 %0, %1, %2
+    outputs %4, %7, %8
 
-Nodes are numbered in order and the first ``inputs`` of them are the inputs,
-so each line must define the next number.  Gate mnemonics are
+Optional ``input_names [...]`` (after ``inputs``) and ``output_names [...]``
+(after ``outputs``) lines give the ports' names as JSON lists of strings
+(no ``#`` comment on those lines: a name may hold one).  Nodes are numbered in order and the first ``inputs`` of them are the inputs,
+so each line must define the next number.  ``lut TABLE ops`` is a lookup
+table: bit m of the hex TABLE is the output where operand j is (m >> j) & 1.  Gate mnemonics are
 :data:`gatecc.ir.gates.GATE_NAMES`.  ``#`` starts a comment.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from . import gates as G
@@ -31,6 +36,8 @@ MAGIC = "gatecc-ir 1"
 def print_graph(graph: Graph) -> str:
     """The text form of ``graph`` (deterministic: equal graphs print equal text)."""
     lines = [MAGIC, f"inputs {graph.n_inputs}"]
+    if graph.input_names is not None:
+        lines.append("input_names " + json.dumps(list(graph.input_names)))
     ops, args = graph.op.tolist(), graph.arg.tolist()
     fa, fb = graph.a.tolist(), graph.b.tolist()
     for i in range(graph.n_inputs, graph.n_nodes):
@@ -41,12 +48,17 @@ def print_graph(graph: Graph) -> str:
             lines.append(f"%{i} = not %{fa[i]}")
         elif op == Op.CONST:
             lines.append(f"%{i} = const {args[i]}")
+        elif op == Op.LUT:
+            operands = ", ".join(f"%{x}" for x in graph.operands[i])
+            lines.append(f"%{i} = lut {graph.luts[i]:#x} {operands}")
         elif op in (Op.POPCOUNT, Op.UINT):
             operands = ", ".join(f"%{x}" for x in graph.operands[i])
             lines.append(f"%{i} = {Op(op).name.lower()} {operands}")
         else:
             raise IRError(f"node {i}: op {op} cannot be printed after the inputs")
     lines.append("outputs " + ", ".join(f"%{o}" for o in graph.outputs))
+    if graph.output_names is not None:
+        lines.append("output_names " + json.dumps(list(graph.output_names)))
     return "\n".join(lines) + "\n"
 
 
@@ -69,8 +81,12 @@ def _refs(text: str, lineno: int) -> list[int]:
 
 def parse_graph(text: str) -> Graph:
     """Parse the text form; raise :class:`IRError` naming the line on any error."""
-    lines = []
+    lines, names = [], {}
     for lineno, raw in enumerate(text.splitlines(), 1):
+        key = raw.strip().split(" ", 1)[0]
+        if key in ("input_names", "output_names"):
+            names[key] = _names(raw.strip()[len(key):], key, lineno)
+            continue
         line = raw.split("#", 1)[0].strip()
         if line:
             lines.append((lineno, line))
@@ -99,6 +115,12 @@ def parse_graph(text: str) -> Graph:
                     raise IRError(f"line {lineno}: const takes 0 or 1")
                 bld.const(int(rest))
                 continue
+            table = None
+            if name == "lut":
+                m_table = re.match(r"\s*(0x[0-9a-fA-F]+)\s+(.*)$", rest)
+                if not m_table:
+                    raise IRError(f"line {lineno}: lut takes a hex table then its operands: lut 0x6 %1, %2")
+                table, rest = int(m_table.group(1), 16), m_table.group(2)
             refs = _refs(rest, lineno)
             for r in refs:
                 if r >= node:
@@ -111,6 +133,8 @@ def parse_graph(text: str) -> Graph:
                 if len(refs) != 2:
                     raise IRError(f"line {lineno}: gate {name} takes two operands")
                 bld.gate(G.GATE_IDS[name], refs[0], refs[1])
+            elif name == "lut":
+                bld.lut(table, refs)
             elif name == "popcount":
                 bld.popcount(refs)
             elif name == "uint":
@@ -127,4 +151,18 @@ def parse_graph(text: str) -> Graph:
         if o >= len(bld):
             raise IRError(f"outputs: %{o} is not defined")
         bld.output(o)
-    return verify(bld.finish())
+    graph = bld.finish()
+    for key, count in (("input_names", graph.n_inputs), ("output_names", graph.n_outputs)):
+        if key in names and len(names[key][0]) != count:
+            raise IRError(f"line {names[key][1]}: {key} lists {len(names[key][0])} names for {count} ports")
+    return verify(graph.with_names(names.get("input_names", (None,))[0], names.get("output_names", (None,))[0]))
+
+
+def _names(text: str, key: str, lineno: int) -> tuple[list[str], int]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise IRError(f"line {lineno}: {key} must be a JSON list of strings")
+    return value, lineno

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .graph import COUNT_OPS, NARY_OPS, Graph, Op
+from .graph import COUNT_OPS, MAX_LUT_INPUTS, NARY_OPS, Graph, Op
 
 
 class IRError(ValueError):
@@ -21,7 +21,8 @@ def verify(graph: Graph) -> Graph:
     Checked: parallel arrays agree; the first ``n_inputs`` nodes are the
     inputs in order and no other node is; op codes, constants and gate ids are
     in range; every fanin is an earlier node (so there is no cycle) and is a
-    bit; n-ary nodes have a non-empty operand list; outputs exist.
+    bit; n-ary nodes have a non-empty operand list; outputs exist; port names,
+    where present, are one string per port.
     """
     n = graph.n_nodes
     op, arg, a, b = graph.op, graph.arg, graph.a, graph.b
@@ -78,7 +79,20 @@ def verify(graph: Graph) -> Graph:
                 raise IRError(f"node {i}: operand {x} is not an earlier node (a cycle or dangling reference)")
             if is_count[x]:
                 raise IRError(f"node {i}: operand {x} is a count, not a bit")
+    luts = {int(i) for i in np.flatnonzero(op == Op.LUT)}
+    if set(graph.luts) != luts:
+        extra = sorted(set(graph.luts) ^ luts)
+        raise IRError(f"node {extra[0]}: lut table does not match its op")
+    for i in sorted(luts):
+        k = len(graph.operands[i])
+        if k > MAX_LUT_INPUTS or not 0 <= graph.luts[i] < 1 << (1 << k):
+            raise IRError(f"node {i}: lut with {k} operands and table {graph.luts[i]:#x} "
+                          f"(at most {MAX_LUT_INPUTS} operands, a table of 2**k bits)")
     for k, o in enumerate(graph.outputs):
         if not 0 <= o < n:
             raise IRError(f"output {k}: node {o} does not exist")
+    for names, count, what in ((graph.input_names, graph.n_inputs, "input"),
+                               (graph.output_names, graph.n_outputs, "output")):
+        if names is not None and (len(names) != count or not all(isinstance(x, str) for x in names)):
+            raise IRError(f"{what} names: expected {count} strings, got {len(names)}")
     return graph

@@ -78,18 +78,23 @@ def test_cli_run_matches_eval(tmp_path, cli):
 
 
 @pytest.mark.parametrize("parametrization", ["warp", "light"])
-def test_other_parametrizations_are_unsupported_by_name(tmp_path, cli, parametrization):
+def test_other_parametrizations_import_and_match_eval(tmp_path, cli, parametrization):
+    """Random (untrained) warp/light nets; tests/test_torchlogix_lut.py covers trained ones of every rank."""
     model = torchlogix_model(7, parametrization=parametrization)
     torch.save(model, tmp_path / "m.pt")
-    assert_one_line_error(cli("stats", "m.pt"), f"'{parametrization}' parametrization is not supported")
+    assert cli("stats", "m.pt").returncode == 0
+    from gatecc.compiler import to_graph
+
+    expected = counts_from_scores(eval_outputs(model, X9), 2.0)
+    np.testing.assert_array_equal(evaluate_samples(to_graph(gatecc.load(tmp_path / "m.pt")), X9), expected)
     torch.save(model.state_dict(), tmp_path / "sd.pt")
-    assert_one_line_error(cli("stats", "sd.pt"), "'warp' (Walsh) or 'light'", "not supported")
+    assert_one_line_error(cli("stats", "sd.pt"), "'warp' (Walsh) or 'light'", "parametrization")
 
 
-def test_lut_rank_above_two_is_unsupported(tmp_path, cli):
+def test_lut_rank_above_two_needs_its_parametrization_in_a_state_dict(tmp_path, cli):
     model = torchlogix_model(8, parametrization="warp", lut_rank=4, k=None)
     torch.save(model.state_dict(), tmp_path / "sd.pt")
-    assert_one_line_error(cli("stats", "sd.pt", "--from", "torchlogix"), "LUT rank 4", "not supported")
+    assert_one_line_error(cli("stats", "sd.pt", "--from", "torchlogix"), "LUT rank 4", "'warp' (Walsh) or 'light'")
 
 
 def test_convolutional_layers_are_unsupported(tmp_path, cli):

@@ -147,7 +147,36 @@ def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
     for k, lit in enumerate(outputs):
         n, neg = node(lit, f"output {k}")
         bld.output(bld.not_(n) if neg else n)
-    return bld.finish()
+    ins, outs = _symbols(r, n_in, n_out)
+    return bld.finish().with_names(ins, outs)
+
+
+def _symbols(r: _Reader, n_in: int, n_out: int) -> tuple[list[str] | None, list[str] | None]:
+    """The symbol table's port names (``i<k> name``, ``o<k> name``) up to the comment section.
+
+    A port the table leaves unnamed gets gatecc's default (``x{k}`` / ``y{k}``);
+    a table naming no port at all gives None (the defaults, unchanged).
+    """
+    ins: dict[int, str] = {}
+    outs: dict[int, str] = {}
+    while r.pos < len(r.data):
+        end = r.data.find(b"\n", r.pos)
+        end = len(r.data) if end < 0 else end
+        line = r.data[r.pos:end].decode("utf-8", "replace").rstrip("\r")
+        r.pos = end + 1
+        if line == "c" or line.startswith("c "):
+            break
+        kind, _, rest = line.partition(" ")
+        if kind[:1] not in ("i", "o") or not kind[1:].isdigit() or not rest:
+            if kind[:1] in ("l", "b", "c", "j", "f") or not line:
+                continue   # symbols of sections gatecc refuses anyway, or a blank line
+            r.fail(f"malformed symbol table line {line[:40]!r}")
+        index, table, count = int(kind[1:]), ins if kind[0] == "i" else outs, n_in if kind[0] == "i" else n_out
+        if index >= count:
+            r.fail(f"symbol {kind}: there are only {count} {'inputs' if kind[0] == 'i' else 'outputs'}")
+        table[index] = rest
+    return (None if not ins else [ins.get(k, f"x{k}") for k in range(n_in)],
+            None if not outs else [outs.get(k, f"y{k}") for k in range(n_out)])
 
 
 def read_aiger(path: str | os.PathLike) -> Graph:

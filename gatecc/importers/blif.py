@@ -172,7 +172,7 @@ def _build(inputs, outputs, covers, fail) -> Graph:
     for sig in outputs:
         define(sig, None)
         bld.output(node[sig])
-    return bld.finish()
+    return bld.finish().with_names(inputs, outputs)
 
 
 def _balanced(bld: Builder, gate: int, terms: list[int]) -> int:

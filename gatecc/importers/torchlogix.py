@@ -1,4 +1,4 @@
-"""Import torchlogix models (dense logic layers with the ``raw`` parametrization).
+"""Import torchlogix models (dense logic layers: ``raw`` gates, ``warp`` and ``light`` LUT neurons).
 
 torchlogix builds ``nn.Sequential(Flatten(), LogicDense(...), ..., GroupSum(k, tau))``.
 A ``LogicDense`` layer keeps its gate weights in the parameter ``weight`` and
@@ -12,9 +12,11 @@ lowest id).  Learnable connections (``connections.weights`` of shape
 returns ``(count + beta) / tau`` per group; gatecc outputs the counts and
 records beta in the net's metadata (``meta/groupsum_beta``).
 
-Not supported, each with an error naming it: the ``warp`` (Walsh) and
-``light`` parametrizations (``weight`` of shape ``(out, 4)``), LUT ranks
-other than 2, convolutional layers, pooling and binarization modules.
+The ``warp`` (Walsh) and ``light`` parametrizations, of ``lut_rank`` 2, 4 or
+6 (``weight`` of shape ``(out, 2**lut_rank)``), import as a LutNet of ``lut``
+neurons (:mod:`.torchlogix_lut`; a state_dict needs ``<layer>.parametrization``
+in a wiring file).  Not supported, each with an error naming it:
+convolutional layers, pooling and binarization modules.
 
 ``GroupSum`` has no tensors, so a bare state_dict carries no head: give
 ``<groupsum>.k`` and ``<groupsum>.tau`` (and ``<groupsum>.beta``) in a wiring
@@ -48,13 +50,11 @@ UNSUPPORTED_KEYS = {"tree_weights": "convolutional logic layers (LogicConv)",
 DERIVED_KEYS = ("_export_lut_ids", "connections._export_indices")
 
 
-def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, parametrization=None) -> PeerLayer:
-    """A raw-parametrized, rank-2 LogicDense layer; anything else is refused by name."""
+def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, parametrization=None,
+           temperature=1.0):
+    """A LogicDense layer: a raw rank-2 PeerLayer, or a warp/light LutLayer (:mod:`.torchlogix_lut`)."""
     w = as_array(weight, f"{where}.weight")
     idx = as_array(indices, f"{where}.connections.indices")
-    if parametrization is not None and parametrization != "raw":
-        raise ModelError(f"LogicDense '{where}': the torchlogix '{parametrization}' parametrization is not "
-                         "supported; gatecc imports the 'raw' parametrization (weight of shape (out, 16))")
     if candidate_weights is None:
         if idx.ndim != 2:
             raise ModelError(f"{where}.connections.indices: shape {idx.shape}, expected (2, out)")
@@ -64,12 +64,8 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
             raise ModelError(f"{where}.connections.indices: shape {idx.shape}, expected (candidates, 2, out) "
                              "for learnable connections")
         rank = idx.shape[1]
-    if rank != 2:
-        raise ModelError(f"LogicDense '{where}': LUT rank {rank} (connections.indices has {rank} rows) is not "
-                         "supported; gatecc imports 2-input gates (lut_rank=2)")
-    if w.ndim == 2 and w.shape[1] == 4 and parametrization is None:
-        raise ModelError(f"{where}.weight: shape {w.shape} is torchlogix's 'warp' (Walsh) or 'light' "
-                         "parametrization, which is not supported; gatecc imports 'raw' (weight of shape (out, 16))")
+    lut = (parametrization not in (None, "raw") or rank != 2
+           or (w.ndim == 2 and w.shape[1] != 16 and parametrization is None))
     if idx.dtype.kind not in "iu":
         raise ModelError(f"{where}.connections.indices: dtype {idx.dtype} is not an integer type")
     if candidate_weights is not None:
@@ -80,6 +76,10 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
         chosen = np.argmax(cw, axis=0)                      # (2, out): eval mode's choice per input slot
         side, gate = np.indices(chosen.shape)
         idx = idx[chosen, side, gate]
+    if lut:
+        from .torchlogix_lut import lut_layer
+
+        return lut_layer(where, w, idx, parametrization, temperature)
     return PeerLayer(f"LogicDense '{where}'", w, idx[0], idx[1], in_dim=in_dim)
 
 
@@ -107,10 +107,11 @@ def from_module(model) -> LogicNet:
         if conn.name not in ("FixedDenseConnections", "LearnableDenseConnections"):
             raise ModelError(f"{conn.where()}: connections of this kind are not supported")
         param = m.get("parametrization")
-        pname = None
+        pname, temperature = None, 1.0
         if param is not None and is_module(param):
             pview = ModuleView(param, f"{m.path}.parametrization")
             pname = PARAMETRIZATIONS.get(pview.name, pview.name)
+            temperature = float(scalar(pview.get("temperature", 1.0), f"{m.path}.parametrization.temperature"))
         elif isinstance(param, str):
             pname = param
         weight, indices = m.get("weight"), conn.get("indices")
@@ -119,8 +120,9 @@ def from_module(model) -> LogicNet:
         in_dim = m.get("in_dim")
         layers.append(_layer(m.path, weight, indices,
                              conn.get("weights") if conn.name == "LearnableDenseConnections" else None,
-                             None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")), pname))
-    return build_net(layers, head, None, _meta(beta))
+                             None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")), pname,
+                             temperature))
+    return _net(layers, head, _meta(beta))
 
 
 def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: str = "wiring") -> LogicNet:
@@ -137,11 +139,15 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
             continue
         prefix = key[: -len("weight")]
         ikey, ckey, dkey = f"{prefix}connections.indices", f"{prefix}connections.weights", f"{prefix}in_dim"
+        pkey, tkey = f"{prefix}parametrization", f"{prefix}temperature"   # from a wiring file
         if ikey not in flat:
             raise ModelError(f"missing key {ikey!r} (the wiring of LogicDense '{prefix[:-1] or '<root>'}')")
         in_dim = int(scalar(flat[dkey], dkey, "iu")) if dkey in flat else None
-        layers.append(_layer(prefix[:-1] or "<root>", flat[key], flat[ikey], flat.get(ckey), in_dim))
-        used.update(k for k in (key, ikey, ckey, dkey, *(prefix + d for d in DERIVED_KEYS)) if k in flat)
+        pname = str(np.asarray(flat[pkey])) if pkey in flat else None
+        temperature = float(scalar(flat[tkey], tkey)) if tkey in flat else 1.0
+        layers.append(_layer(prefix[:-1] or "<root>", flat[key], flat[ikey], flat.get(ckey), in_dim, pname,
+                             temperature))
+        used.update(k for k in (key, ikey, ckey, dkey, pkey, tkey, *(prefix + d for d in DERIVED_KEYS)) if k in flat)
     if not layers:
         raise ModelError("no LogicDense weights found (torchlogix keys end in '.weight')")
     head, head_prefix = head_from_flat(flat, used, wiring_name)
@@ -154,7 +160,16 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
         if key not in used:
             raise ModelError(f"unexpected key {key!r}: a torchlogix state_dict holds '<layer>.weight' and "
                              "'<layer>.connections.indices'; a wiring file adds '<groupsum>.k', '.tau', '.beta'")
-    return build_net(layers, head, None, _meta(beta))
+    return _net(layers, head, _meta(beta))
+
+
+def _net(layers, head, meta):
+    """A LogicNet when every layer is raw rank 2, else a LutNet (warp/light/LUT-k neurons)."""
+    if all(isinstance(x, PeerLayer) for x in layers):
+        return build_net(layers, head, None, meta)
+    from .torchlogix_lut import build_lut_net
+
+    return build_lut_net(layers, head, getattr(layers[0], "in_dim", None), meta)
 
 
 def _meta(beta: float) -> dict:

@@ -53,7 +53,12 @@ class Pass:
 
     def __call__(self, graph: Graph) -> tuple[Graph, PassStats]:
         start = time.perf_counter()
+        if graph.luts:   # passes work on 2-input gates: LUT nodes are lowered first
+            from ..lut import lower_luts
+
+            graph = lower_luts(graph)
         out, details = self.run(graph)
+        out = out.names_from(graph)   # every pass keeps the ports' names
         stats = PassStats(
             name=self.spec(),
             gates_before=count_gates(graph),
