@@ -81,10 +81,11 @@ class ZipArchive:
             self.infos = self.zf.infolist()
         except ZIP_ERRORS as exc:
             raise ModelError(f"{name}: corrupt or truncated {kind} ({type(exc).__name__}: {exc})") from None
-        names = [i.filename for i in self.infos]
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise ModelError(f"{name}: member {dup!r} appears twice in the archive")
+        seen: set[str] = set()
+        for info in self.infos:
+            if info.filename in seen:
+                raise ModelError(f"{name}: member {info.filename!r} appears twice in the archive")
+            seen.add(info.filename)
 
     def namelist(self) -> list[str]:
         """Member names in archive order."""

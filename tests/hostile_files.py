@@ -211,3 +211,18 @@ def aiger_bad_m(m: int = 10**12) -> bytes:
 def aiger_counts_beyond_file(n_and: int = 10**9) -> bytes:
     """A binary AIGER whose header declares far more ANDs than the bytes that follow."""
     return f"aig {2 + n_and} 2 0 1 {n_and}\n6\n".encode() + bytes([2, 2])
+
+
+def torch_pickle(pickle_bytes: bytes) -> bytes:
+    """A torch.save-shaped archive whose data.pkl is ``pickle_bytes``."""
+    return zip_bytes([stored("archive/data.pkl", pickle_bytes), stored("archive/version", b"3\n")])
+
+
+def pickle_huge_bytes(length: int = 2**40) -> bytes:
+    """A .pt whose pickle declares a BINBYTES8 object of ``length`` bytes over a few."""
+    return torch_pickle(b"\x80\x04\x8e" + struct.pack("<Q", length) + b"abc.")
+
+
+def pickle_huge_memo(index: int = 2**32 - 1) -> bytes:
+    """A .pt whose pickle stores an object at memo index ``index`` (the C unpickler grows its memo to it)."""
+    return torch_pickle(b"\x80\x02]r" + struct.pack("<I", index) + b".")

@@ -53,6 +53,7 @@ CASES = {
     "aiger-M-not-I+L+A": ("m.aig", H.aiger_bad_m, None, ["M=1000000000000", "I + L + A"]),
     "aiger-counts-beyond-file": ("m.aig", H.aiger_counts_beyond_file, None, ["1000000000 ANDs"]),
     "fifo-without-writer": None,  # made with os.mkfifo
+    "pickle-BINBYTES8-1TiB": ("m.pt", H.pickle_huge_bytes, None, ["m.pt", "torch.save"]),
 }
 COMMANDS = ("lower", "stats", "run", "verify")
 
@@ -134,3 +135,10 @@ def test_special_files_never_block(fmt, tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ModelError, match="not a regular file"):
         load(fifo, fmt)
+
+
+def test_pickle_memo_index_is_not_an_allocation(tmp_path):
+    path = tmp_path / "m.pt"
+    path.write_bytes(H.pickle_huge_memo())
+    result = run_limited("stats", path, cwd=tmp_path)
+    assert_one_line_error(result, "m.pt")

@@ -100,8 +100,15 @@ class _Storage:
         self.dtype, self.key, self.numel = dtype, key, numel
 
 
-class _TorchUnpickler(pickle.Unpickler):
-    """Resolves only the allow-list; reads storages from the archive on demand."""
+class _TorchUnpickler(pickle._Unpickler):  # noqa: SLF001
+    """Resolves only the allow-list; reads storages from the archive on demand.
+
+    Built on the pure-Python unpickler: the C one allocates what an opcode
+    declares before reading it (a memo index of 2**32 or a BINBYTES8 length
+    is a huge allocation), while this one keeps its memo in a dict and reads
+    counted data from an in-memory file that returns at most what is there.
+    data.pkl holds no tensor data, so the slower unpickler costs nothing.
+    """
 
     def __init__(self, data: bytes, archive: ZipArchive, prefix: str, name: str, big_endian: bool):
         super().__init__(io.BytesIO(data))
