@@ -2,11 +2,10 @@
 
 Each file is built here (tests/hostile_files.py) and fed to ``gatecc lower``,
 ``stats``, ``run`` and ``verify`` in a subprocess whose address space is
-capped at 2 GB, so an unbounded allocation shows up as a crash, not as swap.
+capped at 2 GB (RLIMIT_AS), so an unbounded allocation shows up as a crash, not as swap.
 """
 
 import os
-import resource
 import subprocess
 import sys
 
@@ -21,15 +20,25 @@ ADDRESS_SPACE = 2 << 30
 SECONDS = 60  # "within seconds": a generous wall-clock cap for a loaded 2-core machine
 
 
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+#: Sets the limit in the child itself, then becomes gatecc: no preexec_fn, which is unsafe in a
+#: process that already runs threads (JAX's, once another test imported it).
+_LIMITED = ("import os, resource, sys; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); "
+            "os.execv(sys.executable, [sys.executable, '-m', 'gatecc'] + sys.argv[1:])").format(ADDRESS_SPACE)
 
 
 def run_limited(*args, cwd) -> CliResult:
     """``gatecc ARGS`` under the 2 GB address-space limit."""
-    proc = subprocess.run([sys.executable, "-m", "gatecc", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=SECONDS, preexec_fn=_limit_memory)
+    proc = subprocess.run([sys.executable, "-c", _LIMITED, *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=SECONDS)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_the_address_space_limit_is_in_force(tmp_path):
+    # The limit must bite, or the tests below prove nothing about memory.
+    code = _LIMITED.replace("os.execv(sys.executable, [sys.executable, '-m', 'gatecc'] + sys.argv[1:])",
+                            "bytearray(3 << 30)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=SECONDS)
+    assert proc.returncode != 0 and "MemoryError" in proc.stderr
 
 
 def _difflogic(tmp_path):
