@@ -29,7 +29,6 @@ import struct
 import sys
 import warnings
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +61,7 @@ class Seed:
     data: bytes
     fmt: str | None = None
     extra: dict[str, bytes] = field(default_factory=dict)
+    load_name: str | None = None  # the file to load, when it is not the mutated one (a wiring file)
     members: list | None = None  # (name, bytes) of a zip seed, filled on first use
 
 
@@ -103,8 +103,7 @@ def make_seeds(torch_files: bool = True) -> list[Seed]:
               Seed("jax", "jaxn.npz", H.jax_pytree(net, n_inputs=6), "jax")]
     state, wiring = H.difflogic_pair(in_dim=6)
     seeds += [Seed("difflogic-npz", "dl.npz", state, "difflogic", {"dl.wiring.npz": wiring}),
-              Seed("difflogic-npz", "dl.wiring.npz", wiring, "difflogic", {"dl.npz": state})]
-    seeds[-1].load_name = "dl.npz"  # the mutated file is the wiring; the model read is the state_dict
+              Seed("difflogic-npz", "dl.wiring.npz", wiring, "difflogic", {"dl.npz": state}, load_name="dl.npz")]
     from gatecc.model import LogicNet
 
     bits = to_graph(LogicNet(net.n_inputs, net.layers))  # no GroupSum: AIGER and BLIF carry bits only
@@ -334,7 +333,7 @@ class Checker:
             (self.dir / name).write_bytes(extra)
         path = self.dir / seed.name
         path.write_bytes(data)
-        return self.dir / getattr(seed, "load_name", seed.name)
+        return self.dir / (seed.load_name or seed.name)
 
     def load_case(self, seed: Seed, data: bytes) -> str:
         """Load through gatecc.load and classify the outcome."""
