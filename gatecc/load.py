@@ -119,4 +119,8 @@ def load(path: str | os.PathLike, fmt: str | None = None, **options):
     for key in options:
         if key not in accepted:
             raise ModelError(f"{path}: option {key!r} does not apply to {fmt} files")
-    return loader(path, **options)
+    try:
+        return loader(path, **options)
+    except (MemoryError, RecursionError) as exc:
+        # Last line of defence: every reader bounds what it allocates, but a file must never crash gatecc.
+        raise ModelError(f"{path}: too large or too deeply nested to load ({type(exc).__name__})") from None

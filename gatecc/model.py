@@ -32,6 +32,7 @@ import numpy as np
 
 from .errors import ModelError
 from .files import read_npz_arrays
+from .limits import check_inputs
 
 FORMAT = "gatecc.logicnet"
 VERSION = 1
@@ -91,6 +92,8 @@ class LogicNet:
                 raise ModelError(f"layer{i}: expected a Layer, got {type(layer).__name__}")
             checked.append(_checked_layer(i, layer, checked[-1].width if checked else self.n_inputs))
         self.layers = checked
+        # The graph gets a node per input: refuse a count the wiring cannot justify before anyone builds it.
+        check_inputs(self.n_inputs, 2 * self.layers[0].width, "the net")
         self._check_head()
 
     # -- shape ---------------------------------------------------------------

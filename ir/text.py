@@ -28,6 +28,8 @@ import re
 from . import gates as G
 from .builder import Builder
 from .graph import Graph, Op
+from ..errors import ModelError
+from ..limits import check_inputs
 from .verify import IRError, verify
 
 MAGIC = "gatecc-ir 1"
@@ -95,6 +97,11 @@ def parse_graph(text: str) -> Graph:
     if len(lines) < 2 or not re.fullmatch(r"inputs \d+", lines[1][1]):
         raise IRError(f"line {lines[1][0] if len(lines) > 1 else 2}: expected 'inputs N'")
     n_inputs = int(lines[1][1].split()[1])
+    try:
+        # Inputs are nodes too: a declared count no line could ever read is refused before it is built.
+        check_inputs(n_inputs, text.count("%"), f"line {lines[1][0]}")
+    except ModelError as exc:
+        raise IRError(str(exc)) from None
     bld = Builder.raw(n_inputs)
     outputs = None
     for lineno, line in lines[2:]:

@@ -17,6 +17,7 @@ from ..files import read_file_bytes
 from ..ir import gates as G
 from ..ir.builder import Builder
 from ..ir.graph import Graph
+from ..limits import check_inputs
 
 
 class _Reader:
@@ -74,6 +75,15 @@ def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
         r.fail("has bad-state, constraint, justice or fairness sections; only combinational outputs are supported")
     if m < n_in + n_and:
         r.fail(f"header says M={m} but I + A = {n_in + n_and}")
+    if binary and m != n_in + n_latch + n_and:
+        r.fail(f"binary AIGER header says M={m} but I + L + A = {n_in + n_latch + n_and} (they must be equal)")
+    # Every output and AND costs bytes (binary: >= 2 each; ASCII: lines of >= 2 and >= 6): check before building.
+    need = 2 * n_out + 2 * n_and if binary else 2 * n_in + 2 * n_out + 6 * n_and
+    left = len(data) - r.pos
+    if need > left:
+        r.fail(f"truncated: the header declares {n_in} inputs, {n_out} outputs and {n_and} ANDs, "
+               f"which take at least {need} bytes, but {left} follow")
+    check_inputs(n_in, 2 * n_and + n_out, "the header")
 
     if binary:
         inputs = list(range(2, 2 * n_in + 1, 2))

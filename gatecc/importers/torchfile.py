@@ -25,6 +25,7 @@ import _compat_pickle
 import collections
 import io
 import pickle
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..files import read_file_bytes
+from ..files import ZipArchive, read_file_bytes
 
 #: torch storage class name -> numpy dtype of its elements (bfloat16 is widened on read).
 STORAGE_DTYPES: dict[str, str] = {
@@ -99,10 +100,17 @@ class _Storage:
         self.dtype, self.key, self.numel = dtype, key, numel
 
 
-class _TorchUnpickler(pickle.Unpickler):
-    """Resolves only the allow-list; reads storages from the archive on demand."""
+class _TorchUnpickler(pickle._Unpickler):  # noqa: SLF001
+    """Resolves only the allow-list; reads storages from the archive on demand.
 
-    def __init__(self, data: bytes, archive: zipfile.ZipFile, prefix: str, name: str, big_endian: bool):
+    Built on the pure-Python unpickler: the C one allocates what an opcode
+    declares before reading it (a memo index of 2**32 or a BINBYTES8 length
+    is a huge allocation), while this one keeps its memo in a dict and reads
+    counted data from an in-memory file that returns at most what is there.
+    data.pkl holds no tensor data, so the slower unpickler costs nothing.
+    """
+
+    def __init__(self, data: bytes, archive: ZipArchive, prefix: str, name: str, big_endian: bool):
         super().__init__(io.BytesIO(data))
         self.archive, self.prefix, self.name, self.big_endian = archive, prefix, name, big_endian
         self.cache: dict[str, np.ndarray] = {}
@@ -144,6 +152,8 @@ class _TorchUnpickler(pickle.Unpickler):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             self.fail(f"unsupported persistent id {pid!r} in the pickle")
         _, dtype, key, _location, numel = pid
+        if isinstance(numel, bool) or not isinstance(numel, int) or numel < 0:
+            self.fail(f"storage {key!r} declares {numel!r} elements")
         if not isinstance(dtype, str) or dtype not in STORAGE_DTYPES.values():
             self.fail(f"storage {key!r} has an unsupported element type {dtype!r}")
         return _Storage(dtype, str(key), int(numel))
@@ -175,8 +185,15 @@ class _TorchUnpickler(pickle.Unpickler):
         size, stride, offset = tuple(int(s) for s in size), tuple(int(s) for s in stride), int(offset)
         if len(size) != len(stride):
             self.fail(f"storage {storage.key!r}: tensor size {size} and stride {stride} disagree")
-        if any(s == 0 for s in size):
+        if any(s < 0 for s in size):
+            self.fail(f"storage {storage.key!r}: negative tensor size {size}")
+        numel = 1
+        for s in size:
+            numel *= s
+        if numel == 0:
             return np.zeros(size, dtype=base.dtype)
+        # A stride-0 view can declare far more elements than its storage holds: count what the copy costs.
+        self.archive.charge(numel * base.itemsize, f"tensor of size {size} from storage {storage.key!r}")
         last = offset + sum((n - 1) * st for n, st in zip(size, stride))
         if offset < 0 or min(stride, default=0) < 0 or last >= len(base):
             self.fail(f"storage {storage.key!r}: a tensor reaches past its {len(base)} elements")
@@ -231,8 +248,8 @@ def parse_torch_bytes(data: bytes, name: str = "<torch>"):
             raise ModelError(f"{name}: legacy torch.save format (PyTorch < 1.6) or a plain pickle; "
                              "re-save it with a current PyTorch")
         raise ModelError(f"{name}: not a torch.save file (not a zip archive)")
+    archive = ZipArchive(data, name, "torch.save file")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
         pickles = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
         if len(pickles) != 1:
             raise ModelError(f"{name}: not a torch.save archive (expected one data.pkl, found {len(pickles)})")
@@ -246,5 +263,7 @@ def parse_torch_bytes(data: bytes, name: str = "<torch>"):
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, pickle.UnpicklingError) as exc:
         raise ModelError(f"{name}: corrupt or truncated torch.save file ({type(exc).__name__}: {exc})") from None
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError, MemoryError) as exc:
-        raise ModelError(f"{name}: malformed torch.save pickle ({type(exc).__name__}: {exc})") from None
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError, MemoryError,
+            RecursionError, struct.error) as exc:
+        # The pickle may call the allow-listed builtins with any arguments: their errors are the file's fault.
+        raise ModelError(f"{name}: malformed torch.save pickle ({type(exc).__name__}: {str(exc)[:200]})") from None
