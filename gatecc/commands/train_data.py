@@ -60,6 +60,10 @@ def run_data(args) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise CommandError(f"--{name.replace('_', '-')} must be >= 1")
+    if args.arch is not None:
+        from ..train.arch import parse_arch
+
+        parse_arch(args.arch)           # a bad spec is reported before any data is read
     path = Path(args.task)
     if not path.suffix:
         raise CommandError(f"{args.task!r} is neither a built-in task (life, digits) nor a .npz or .csv file")

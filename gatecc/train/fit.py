@@ -43,7 +43,7 @@ class FitConfig:
     lr: float = 0.05
     weight_decay: float = 1e-2
     clip: float = 100.0
-    batch_size: int = 128
+    batch_size: int | None = None      # None: n_train // 8, clipped to 16..128 (enough steps on a small table)
     encode: str = "quantile"
     bits_per_feature: int = 8
     loss: str | None = None            # None: xent for classes, mse for bits; or "bce"
@@ -167,6 +167,11 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     ``checkpoint``: a path written after every epoch (parameters, optimiser
     state, best so far); ``resume``: a checkpoint to continue from.
     """
+    loss = config.loss or ("xent" if table.is_classification else "mse")
+    if (loss == "xent") != table.is_classification:
+        raise DataError(f"loss {loss!r} does not fit the targets ({'classes' if table.is_classification else 'bits'})")
+    arch, encoder, x_tr, y_tr, x_val, y_val = prepare(table, config)    # data problems surface before JAX loads
+
     import jax
     import jax.numpy as jnp
     import optax
@@ -174,10 +179,6 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     from . import checkpoint as ckpt
     from .progress import progress_bar
 
-    loss = config.loss or ("xent" if table.is_classification else "mse")
-    if (loss == "xent") != table.is_classification:
-        raise DataError(f"loss {loss!r} does not fit the targets ({'classes' if table.is_classification else 'bits'})")
-    arch, encoder, x_tr, y_tr, x_val, y_val = prepare(table, config)
     rng = np.random.default_rng(config.seed)
     static, params = _init(arch, encoder.n_bits, rng, config)
     forward = make_forward(static)
@@ -186,7 +187,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
     xs, ys, rep, n_dev = _mesh_shardings(config.batch_size)
-    batch = min(config.batch_size, n)
+    batch = min(config.batch_size or max(16, min(128, n // 8)), n)
     batch = max(n_dev, batch - batch % n_dev)        # every device gets the same share
     params = jax.device_put(jax.tree_util.tree_map(jnp.asarray, params), rep)
     state = opt.init(params)
