@@ -27,7 +27,7 @@ def add_data_args(p) -> None:
     g.add_argument("--test-split", type=float, metavar="FRACTION",
                    help="without x_test/y_test: rows held out to report hard test accuracy (default 0.2; 0: none)")
     g.add_argument("--encode", choices=ENCODINGS, help="thermometer thresholds per feature (default quantile)")
-    g.add_argument("--bits-per-feature", type=int, metavar="N", help="thresholds per real-valued feature (default 8)")
+    g.add_argument("--bits-per-feature", type=int, metavar="N", help="thresholds per real-valued feature (default 4)")
     g.add_argument("--patience", type=int, metavar="EPOCHS",
                    help="stop after this many epochs without a better validation score (default 30)")
     g.add_argument("--loss", choices=("xent", "mse", "bce"), help="default: xent for labels, mse for bit outputs")
