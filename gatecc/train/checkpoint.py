@@ -39,7 +39,7 @@ def _unflatten(prefix: str, template, arrays: dict, path):
 def save(path, params, state, best, history, epoch: int, arch, config) -> None:
     """Write a checkpoint after ``epoch``."""
     arrays = {"arch": np.array(arch.spec()), "seed": np.array(config.seed), "epoch": np.array(epoch),
-              "best_score": np.array(best["score"]), "best_epoch": np.array(best["epoch"]),
+              "best_score": np.array(best["score"]), "best_loss": np.array(best["loss"]), "best_epoch": np.array(best["epoch"]),
               "history": np.array([[h["epoch"], h["soft"], h["hard"]] for h in history], dtype=np.float64)}
     _flatten("params", params, arrays)
     _flatten("state", state, arrays)
@@ -56,14 +56,14 @@ def load(path, params, state, arch, config):
         arrays = read_npz_arrays(path)
     except ModelError as exc:
         raise DataError(str(exc)) from None
-    for key in ("arch", "seed", "epoch", "best_score", "best_epoch", "history"):
+    for key in ("arch", "seed", "epoch", "best_score", "best_loss", "best_epoch", "history"):
         if key not in arrays:
             raise DataError(f"{path}: not a gatecc training checkpoint (no {key!r})")
     if str(arrays["arch"]) != arch.spec() or int(arrays["seed"]) != config.seed:
         raise DataError(f"{path}: checkpoint is of arch {str(arrays['arch'])!r} seed {int(arrays['seed'])}, "
                         f"not {arch.spec()!r} seed {config.seed}")
     best_params = jax_to_numpy(_unflatten("best", params, arrays, path))
-    best = {"score": float(arrays["best_score"]), "epoch": int(arrays["best_epoch"]), "params": best_params}
+    best = {"score": float(arrays["best_score"]), "loss": float(arrays["best_loss"]), "epoch": int(arrays["best_epoch"]), "params": best_params}
     history = [{"epoch": int(e), "soft": float(s), "hard": float(h)} for e, s, h in arrays["history"].reshape(-1, 3)]
     return (_unflatten("params", params, arrays, path), _unflatten("state", state, arrays, path), best, history,
             int(arrays["epoch"]) + 1)

@@ -191,7 +191,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     batch = max(n_dev, batch - batch % n_dev)        # every device gets the same share
     params = jax.device_put(jax.tree_util.tree_map(jnp.asarray, params), rep)
     state = opt.init(params)
-    best = {"score": -1.0, "epoch": 0, "params": jax.tree_util.tree_map(np.asarray, params)}
+    best = {"score": -1.0, "loss": float("inf"), "epoch": 0, "params": jax.tree_util.tree_map(np.asarray, params)}
     history: list[dict] = []
     first = 1
     if resume is not None:
@@ -204,7 +204,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
         updates, state = opt.update(grads, state, params)
         return optax.apply_updates(params, updates), state, value
 
-    score = jax.jit(lambda p, x, y: jnp.mean(hard_right(p, x, y)))
+    score = jax.jit(lambda p, x, y: (jnp.mean(hard_right(p, x, y)), loss_fn(p, x, y)))
     x_val_j, y_val_j = jnp.asarray(x_val.T), jnp.asarray(y_val.T if y_val.ndim == 2 else y_val)
     x_cols = np.ascontiguousarray(x_tr.T)
     bar = progress_bar(config.epochs, first - 1, progress)
@@ -221,10 +221,12 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
             losses.append(value)
             trained += batch
         soft = float(np.mean([float(v) for v in losses]))
-        val = float(score(params, x_val_j, y_val_j))
+        val, val_loss = (float(v) for v in score(params, x_val_j, y_val_j))
         history.append({"epoch": epoch, "soft": soft, "hard": val})
-        if val > best["score"]:
-            best = {"score": val, "epoch": epoch, "params": jax.tree_util.tree_map(np.asarray, params)}
+        # Ties on the hard score (common on a small validation split) go to the lower soft validation loss.
+        if val > best["score"] or (val == best["score"] and val_loss < best["loss"]):
+            best = {"score": val, "loss": val_loss, "epoch": epoch,
+                    "params": jax.tree_util.tree_map(np.asarray, params)}
         bar.set_postfix(loss=f"{soft:.4g}", val=f"{val:.4f}", best=f"{best['score']:.4f}", refresh=False)
         bar.update(1)
         if checkpoint is not None:
