@@ -10,8 +10,8 @@ function per target,
 reads ``batch`` rows of ``n_features`` float32s, compares each with its
 thresholds and packs the bits into ``(n_bits, words)`` planes (sample j is
 bit j % 64 of word j // 64), which the net's own kernel then runs.  The
-function is C for the ``c`` target and LLVM IR for ``llvm``; other targets
-have no float entry yet (their compiled nets take bits).
+function is C for the ``c`` target and LLVM IR for ``llvm``; ``wgsl`` runs
+the same comparisons in a compute shader (:mod:`.float_entry_wgsl`).
 
 Thresholds are written as exact hexadecimal float literals, and the
 comparison is IEEE ``>`` (ordered: false for NaN, which callers reject), so
@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import InputError
 
 #: Targets with a float entry point.
-TARGETS = ("c", "llvm")
+TARGETS = ("c", "llvm", "wgsl")
 
 SIGNATURE = "void(*)(const float *, int64_t, int64_t, uint64_t *)"
 
@@ -145,6 +145,10 @@ def emit_encoder(target: str, encoder) -> str:
         return emit_c_encoder(encoder)
     if target == "llvm":
         return emit_llvm_encoder(encoder)
+    if target == "wgsl":
+        from .float_entry_wgsl import SHADER
+
+        return SHADER
     raise InputError(f"target {target!r} has no float entry point (targets with one: {', '.join(TARGETS)})")
 
 
@@ -152,6 +156,10 @@ def load_entry(target: str, encoder) -> FloatEntry:
     """Compile and load the float entry point of ``encoder`` for ``target``."""
     from .native import function_at
 
+    if target == "wgsl":
+        from .float_entry_wgsl import WgslFloatEntry
+
+        return WgslFloatEntry(encoder)
     source = emit_encoder(target, encoder)
     if target == "c":
         from .cbuild import function_address, load_library

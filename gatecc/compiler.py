@@ -129,7 +129,7 @@ class CompiledNet:
         """Raw (batch, n_features) features: encoded by the generated float entry point, then run."""
         if self.float_entry is None:
             raise TargetError(f"target {self.target!r} has no float entry point for the net's input encoder "
-                              "(c and llvm have one); call run_bits(net.encoder.encode(x)) instead")
+                              "(c, llvm and wgsl have one); call run_bits(net.encoder.encode(x)) instead")
         planes = self.float_entry.planes(x)
         return self.layout.decode(self.run_planes(planes), np.asarray(x).shape[0])
 

@@ -13,6 +13,7 @@ from gatecc.train.arch import ArchError, parse_arch
 from gatecc.train.data import check_targets
 from gatecc.train.fit import FitConfig, _init, fit, make_forward, to_net
 
+from backend_support import runnable_targets
 from conftest import assert_one_line_error
 
 
@@ -57,22 +58,34 @@ def test_trainer_forward_is_soft_eval(spec):
                                    rtol=1e-5, atol=1e-5)
 
 
-def test_tiny_table_trains_to_its_accuracy_and_compiles_exactly():
+@pytest.fixture(scope="module")
+def tiny_net():
     x, y = _blobs(400)
     net = gatecc.train(x[:300], y[:300], arch="dense(64)x2,groupsum(2)", epochs=30, seed=1, bits_per_feature=6)
+    return net, x[300:], y[300:]
+
+
+def test_tiny_table_trains_to_its_accuracy(tiny_net):
+    net, x, y = tiny_net
     assert net.encoder is not None and net.encoder.n_features == 3
-    hard = gatecc.soft_eval(net, x[300:], hard=True)
-    accuracy = float(np.mean(np.argmax(hard, axis=1) == y[300:]))
+    accuracy = float(np.mean(np.argmax(gatecc.soft_eval(net, x, hard=True), axis=1) == y))
     assert accuracy >= 0.9, accuracy
+
+
+@pytest.mark.parametrize("target", runnable_targets())
+def test_compiled_net_on_raw_floats_is_soft_eval(tiny_net, target):
+    """compile(net)(x_float) applies the encoder in generated code and equals soft_eval(net, x_float, hard=True)."""
+    net = tiny_net[0]
     xr = np.random.default_rng(9).normal(0, 2, (257, 3))
     t = net.encoder.threshold
     xr[: t.size] = t[:, None].repeat(3, 1)     # values exactly on the thresholds
-    for target in ("c", "llvm"):
-        fast = gatecc.compile(net, target=target)
-        counts = fast(xr)
-        ref = gatecc.soft_eval(net, xr, hard=True)
-        np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau), ref)
-        np.testing.assert_array_equal(fast.run_bits(net.encoder.encode(xr)), counts)
+    fast = gatecc.compile(net, target=target)
+    counts = fast(xr)
+    ref = gatecc.soft_eval(net, xr, hard=True)
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau), ref)
+    np.testing.assert_array_equal(fast.run_bits(net.encoder.encode(xr)), counts)
+    with pytest.raises(gatecc.InputError, match="NaN"):
+        fast(np.full((2, 3), np.nan))
 
 
 def test_bit_outputs_train_with_mse_and_bce():
