@@ -229,3 +229,14 @@ def test_cli_bad_npz(tmp_path, cli, arrays, needle):
 def test_validation_needs_rows():
     with pytest.raises(gatecc.InputError, match="too few for a validation split"):
         gatecc.train(np.ones((2, 2)), np.array([0, 1]))
+
+
+def test_learnable_wiring_trains_and_compiles_its_argmax():
+    x, y = _blobs(300)
+    net = gatecc.train(x[:200], y[:200], arch="dense(64,wiring=learnable,candidates=4)x2,groupsum(2)", epochs=20,
+                       bits_per_feature=6)
+    assert "wiring=learnable" in str(net.meta["arch"])
+    ref = gatecc.soft_eval(net, x[200:], hard=True)
+    assert float(np.mean(np.argmax(ref, axis=1) == y[200:])) >= 0.9
+    counts = gatecc.compile(net, target="c")(x[200:])
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau), ref)
