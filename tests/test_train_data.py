@@ -240,3 +240,12 @@ def test_learnable_wiring_trains_and_compiles_its_argmax():
     assert float(np.mean(np.argmax(ref, axis=1) == y[200:])) >= 0.9
     counts = gatecc.compile(net, target="c")(x[200:])
     np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau), ref)
+
+
+def test_lower_c_includes_the_encoder(tiny_net, tmp_path, cli):
+    net = tiny_net[0]
+    net.save(tmp_path / "m.npz")
+    res = cli("lower", "m.npz", "--target", "c")
+    assert res.returncode == 0, res.stderr
+    assert "void gatecc_encode(const float *x" in res.stdout
+    assert f"#define GATECC_NB {net.encoder.n_bits}" in res.stdout

@@ -51,6 +51,10 @@ def run(args) -> int:
     model = load_model(args)
     graph, stats = optimised_graph(args, after_pass=show, model=model)
     source = target.emit(target.legalize(graph), **emit_options(model, options))
+    if target.name == "c" and getattr(model, "encoder", None) is not None:
+        from ..backends.float_entry import emit_c_encoder
+
+        source += "\n" + emit_c_encoder(model.encoder)     # gatecc_encode: raw floats -> input planes
     if args.stats:
         for st in stats:
             sys.stderr.write(st.summary() + "\n")
