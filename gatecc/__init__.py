@@ -3,10 +3,12 @@
 ::
 
     import gatecc
-    net = gatecc.load("model.npz")          # LogicNet (model format v1)
+    net = gatecc.load("model.npz")          # LogicNet (model format v1 or v2)
     fast = gatecc.compile(net)              # native code, the fastest target available here
     y = fast(x)                             # (batch, n_inputs) bools -> bits or counts
     ref = gatecc.soft_eval(net, x, hard=True)
+    net = gatecc.train(x_float, labels)     # trained LogicNet with its input encoder
+    gatecc.compile(net)(x_float)            # the encoder runs inside the generated code
 
 Heavy dependencies (JAX for the soft model, compilers for targets) load only
 when the functions that need them run.
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 from .errors import BuildError, GateccError, InputError, ModelError, TargetError
 from .load import load
 from .model import GroupSum, Layer, LogicNet
+from . import train  # noqa: E402  (a callable package: gatecc.train(x, y, ...) -> LogicNet; JAX loads when it runs)
 
 
 def compile(model, target=None, opt_level=2, cache=True, head=None, **options):  # noqa: A001
@@ -50,5 +53,5 @@ def __getattr__(name):
 
 __all__ = [
     "BuildError", "GateccError", "GroupSum", "InputError", "Layer", "LogicNet",
-    "ModelError", "TargetError", "__version__", "compile", "load", "soft_eval",
+    "ModelError", "TargetError", "__version__", "compile", "load", "soft_eval", "train",
 ]

@@ -123,9 +123,12 @@ class CompiledNet:
     IR, ``passes`` the statistics of each pass.
     """
 
-    def __init__(self, lowered: Lowered, kernel, layout, head=None):
+    def __init__(self, lowered: Lowered, kernel, layout, head=None, float_entry=None, encoder=None):
         self.head = head
         self.target = lowered.target
+        #: The net's input encoder (None: the net takes bits), and its compiled float entry point.
+        self.encoder = encoder
+        self.float_entry = float_entry
         self.opt_level = lowered.opt_level
         self.graph = lowered.graph
         self.source = lowered.source
@@ -144,6 +147,20 @@ class CompiledNet:
         return self.graph.n_outputs
 
     def __call__(self, x) -> np.ndarray:
+        if self.encoder is not None:
+            return self._call_features(x)
+        return self.run_bits(x)
+
+    def _call_features(self, x) -> np.ndarray:
+        """Raw (batch, n_features) features: encoded by the generated float entry point, then run."""
+        if self.float_entry is None:
+            raise TargetError(f"target {self.target!r} has no float entry point for the net's input encoder "
+                              "(c, llvm and wgsl have one); call run_bits(net.encoder.encode(x)) instead")
+        planes = self.float_entry.planes(x)
+        return self.layout.decode(self.run_planes(planes), np.asarray(x).shape[0])
+
+    def run_bits(self, x) -> np.ndarray:
+        """Run on input bits (batch, n_inputs), bypassing any input encoder."""
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise InputError(f"expected inputs of shape (batch, {self.n_inputs}), got {x.shape}")
@@ -236,6 +253,16 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     reason = tgt.available()
     if reason:
         raise TargetError(f"target {target!r} is not available here: {reason}")
+    if isinstance(model, (str, os.PathLike)):
+        from .load import load
+
+        model = load(model)
     lowered = lower_to_source(model, target, opt_level, cache=cache, head=head, **options)
     kernel = tgt.load(lowered.graph, lowered.source, **options)
-    return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph), head)
+    encoder = getattr(model, "encoder", None)
+    entry = None
+    if encoder is not None:
+        from .backends.float_entry import TARGETS, load_entry
+
+        entry = load_entry(target, encoder) if target in TARGETS else None
+    return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph), head, entry, encoder)

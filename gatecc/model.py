@@ -17,6 +17,9 @@ key                        meaning
 ``meta/...``               any numeric or string arrays: free-form metadata
 =========================  ======================================================
 
+Version 2 adds an input encoder (``encoder/...`` keys, see
+:mod:`gatecc.encoder`); a net without one is still written as version 1.
+
 Every problem raises :class:`gatecc.ModelError` with one line naming it.
 """
 
@@ -27,6 +30,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,8 +38,13 @@ from .errors import ModelError
 from .files import read_npz_arrays
 from .limits import check_inputs
 
+if TYPE_CHECKING:
+    from .encoder import ThermometerEncoder
+
 FORMAT = "gatecc.logicnet"
 VERSION = 1
+#: The version of files that store an input encoder.
+VERSION_ENCODER = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +88,7 @@ class LogicNet:
     layers: list[Layer]
     groupsum: GroupSum | None = None
     meta: dict[str, np.ndarray] = field(default_factory=dict)
+    encoder: "ThermometerEncoder | None" = None     # real-valued features -> input bits (format v2)
 
     def __post_init__(self) -> None:
         if isinstance(self.n_inputs, bool) or not isinstance(self.n_inputs, (int, np.integer)) or self.n_inputs < 1:
@@ -95,6 +105,8 @@ class LogicNet:
         # The graph gets a node per input: refuse a count the wiring cannot justify before anyone builds it.
         check_inputs(self.n_inputs, 2 * self.layers[0].width, "the net")
         self._check_head()
+        if self.encoder is not None and self.encoder.n_bits != self.n_inputs:
+            raise ModelError(f"the encoder makes {self.encoder.n_bits} bits but the net has {self.n_inputs} inputs")
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -119,7 +131,7 @@ class LogicNet:
     def hardened(self) -> "LogicNet":
         """The same net with every layer's logits replaced by its argmax gates."""
         layers = [Layer(layer.a, layer.b, gates=layer.gate_ids()) for layer in self.layers]
-        return LogicNet(self.n_inputs, layers, self.groupsum, dict(self.meta))
+        return LogicNet(self.n_inputs, layers, self.groupsum, dict(self.meta), self.encoder)
 
     @classmethod
     def from_gates(cls, n_inputs: int, layers, groupsum: GroupSum | None = None) -> "LogicNet":
@@ -146,7 +158,7 @@ class LogicNet:
         """The model format v1 keys and arrays of this net."""
         arrays = {
             "format": np.array(FORMAT),
-            "version": np.array(VERSION, dtype=np.int64),
+            "version": np.array(VERSION if self.encoder is None else VERSION_ENCODER, dtype=np.int64),
             "n_inputs": np.array(self.n_inputs, dtype=np.int64),
             "n_layers": np.array(len(self.layers), dtype=np.int64),
         }
@@ -160,12 +172,14 @@ class LogicNet:
         if self.groupsum is not None:
             arrays["groupsum_k"] = np.array(self.groupsum.k, dtype=np.int64)
             arrays["groupsum_tau"] = np.array(self.groupsum.tau, dtype=np.float64)
+        if self.encoder is not None:
+            arrays.update(self.encoder.to_arrays())
         for key, value in sorted(self.meta.items()):
             arrays[f"meta/{key}"] = value
         return arrays
 
     def save(self, path: str | os.PathLike, compressed: bool = True) -> None:
-        """Write model format v1.  The bytes depend only on the net (no timestamps)."""
+        """Write model format v1 (v2 with an encoder).  The bytes depend only on the net (no timestamps)."""
         write_npz(path, self.to_arrays(), compressed=compressed)
 
 
@@ -258,6 +272,9 @@ def _scalar(arrays, key: str, kinds: str, what: str, required: bool = True):
     return value.item()
 
 
+ENCODER_KEYS = frozenset({"encoder/kind", "encoder/n_features", "encoder/feature", "encoder/threshold"})
+
+
 def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
     """Build and validate a :class:`LogicNet` from model format v1 arrays."""
     fmt = _scalar(arrays, "format", "US", "a string")
@@ -266,8 +283,9 @@ def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
     if fmt != FORMAT:
         raise ModelError(f"format is {fmt!r}, expected {FORMAT!r}")
     version = _scalar(arrays, "version", "iu", "an integer")
-    if version != VERSION:
-        raise ModelError(f"unsupported model format version {version} (this gatecc reads version {VERSION})")
+    if version not in (VERSION, VERSION_ENCODER):
+        raise ModelError(f"unsupported model format version {version} "
+                         f"(this gatecc reads versions {VERSION} and {VERSION_ENCODER})")
     n_inputs = _scalar(arrays, "n_inputs", "iu", "an integer")
     n_layers = _scalar(arrays, "n_layers", "iu", "an integer")
     if n_inputs < 1:
@@ -297,10 +315,15 @@ def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
         raise ModelError("groupsum_tau is given without groupsum_k")
     meta = {key[5:]: value for key, value in arrays.items() if key.startswith("meta/")}
     for key in arrays:
-        if key not in known and not key.startswith("meta/"):
+        if key not in known and not key.startswith("meta/") and not (version == VERSION_ENCODER and key in ENCODER_KEYS):
             raise ModelError(f"unexpected key {key!r} (n_layers={n_layers}; free-form data belongs under 'meta/')")
     groupsum = GroupSum(k, 1.0 if tau is None else float(tau)) if k is not None else None
-    return LogicNet(n_inputs, layers, groupsum, meta)
+    encoder = None
+    if version == VERSION_ENCODER:
+        from .encoder import ThermometerEncoder
+
+        encoder = ThermometerEncoder.from_arrays(arrays)
+    return LogicNet(n_inputs, layers, groupsum, meta, encoder)
 
 
 def load_npz(path: str | os.PathLike) -> LogicNet:

@@ -46,6 +46,36 @@ def layer_forward(coefs, a, b, x):
     return coefs[:, 0] + coefs[:, 1] * xa + coefs[:, 2] * xb + coefs[:, 3] * (xa * xb)
 
 
+def layer_forward_t(coefs, xa, xb):
+    """The same layer in the trainer's (features, batch) layout, on gathered operand rows.
+
+    ``xa``, ``xb`` are (n, batch): each neuron's two operands, gathered with
+    fixed wiring (``x[a]``) or mixed by :func:`soft_wiring`.
+    """
+    return coefs[:, 0:1] + coefs[:, 1:2] * xa + coefs[:, 2:3] * xb + coefs[:, 3:4] * (xa * xb)
+
+
+def soft_wiring(candidates, logits, x, hard: bool = False):
+    """Learnable wiring: each operand a softmax mixture of candidate rows of x (features, batch).
+
+    ``candidates`` (n, c) int and ``logits`` (n, c) float; the hard wiring is
+    the argmax candidate (ties to the first), which is what gets compiled.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    if hard:
+        return x[jnp.take_along_axis(candidates, jnp.argmax(logits, axis=-1)[:, None], axis=-1)[:, 0]]
+    p = jax.nn.softmax(logits, axis=-1)                          # (n, c)
+    return jnp.einsum("nc,ncb->nb", p, x[candidates])
+
+
+def hard_wiring(candidates, logits) -> np.ndarray:
+    """The argmax wiring of a learnable-wiring operand, as int64 (n,)."""
+    candidates, logits = np.asarray(candidates), np.asarray(logits)
+    return np.take_along_axis(candidates, np.argmax(logits, axis=-1)[:, None], axis=-1)[:, 0].astype(np.int64)
+
+
 def group_sum(x, k: int, tau: float):
     """GroupSum head: k contiguous groups of the last layer, each sum divided by tau."""
     return x.reshape(x.shape[0], k, -1).sum(axis=-1) / tau
@@ -76,13 +106,16 @@ def _pad(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def soft_eval(net: LogicNet, x, hard: bool = False) -> np.ndarray:
     """Evaluate the soft model on x (batch, n_inputs) with values in [0, 1].
 
+    A net with an input encoder takes raw features (batch, n_features)
+    instead, encoded first (:meth:`gatecc.encoder.ThermometerEncoder.encode`).
+
     Returns float32 (batch, n_outputs): the last layer's activations, or each
     GroupSum group's sum / tau.  ``hard=True`` uses argmax gates (ties to the
     lowest id), giving exactly 0/1 activations for 0/1 inputs.
     """
     if not isinstance(net, LogicNet):   # a LutNet (torchlogix warp/light/LUT-k neurons) has its own
         return net.soft_eval(x, hard)
-    x = np.asarray(x)
+    x = net.encoder.encode(x) if net.encoder is not None else np.asarray(x)
     if x.ndim != 2 or x.shape[1] != net.n_inputs:
         raise InputError(f"expected inputs of shape (batch, {net.n_inputs}), got {x.shape}")
     soft_layer, fixed_layer = _jitted_layers()

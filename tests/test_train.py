@@ -80,7 +80,7 @@ def test_digits_hard_metric_matches_the_compiled_classifier():
 @pytest.mark.parametrize("args, needle", [
     (["life", "--layers", "12x"], "--layers"),
     (["life", "--epochs", "0"], "--epochs"),
-    (["chess"], "invalid choice"),
+    (["chess"], "neither a built-in task"),
 ])
 def test_train_bad_arguments(cli, args, needle):
     assert_one_line_error(cli("train", *args), needle)

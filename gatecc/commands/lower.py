@@ -56,6 +56,10 @@ def run(args) -> int:
     legal = target.legalize(graph)
     emit = emit_options(model, options, args.head)
     source = target.emit(legal, **emit)
+    if target.name == "c" and getattr(model, "encoder", None) is not None:
+        from ..backends.float_entry import emit_c_encoder
+
+        source += "\n" + emit_c_encoder(model.encoder)     # gatecc_encode: raw floats -> input planes
     # Targets that write more than one file (c-embedded: OUT.c and OUT.h) name the others.
     extra = {}
     if hasattr(target, "companions"):

@@ -31,7 +31,8 @@ def register(sub) -> None:
     add_native_args(p, threads=True)
     p.add_argument("--input", "-i", action="append", metavar="BITS",
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
-    p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs")
+    p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs; for a net with an input encoder (format v2), "
+                        "a (batch, n_features) array of raw features")
     p.add_argument("-o", "--output", metavar="OUT", help="write the outputs as a .npy array instead of printing")
     p.set_defaults(func=run)
 
@@ -68,7 +69,8 @@ def run(args) -> int:
         if n > 20:
             raise CommandError(f"the model has {n} inputs; give --input or --npy (all inputs only up to 20)")
         x = all_inputs(n)
-    y = net(x)
+    # A net with an input encoder takes raw features from --npy; bit strings and all inputs are its bits.
+    y = net(x) if (args.npy and net.encoder is not None) else net.run_bits(x)
     if args.output:
         buf = io.BytesIO()
         np.save(buf, y, allow_pickle=False)

@@ -30,13 +30,20 @@ def register(sub) -> None:
                                    "model format v1.  The progress bar shows the soft loss and the hard (argmax)\n"
                                    "loss; tasks that must be exact stop as soon as the hard net is.\n\n"
                                    f"tasks:\n{tasks}\n\n"
-                                   "example: gatecc train life --seed 1 -o life.npz")
-    p.add_argument("task", choices=sorted(TASKS), metavar="TASK", help=f"what to learn: {', '.join(sorted(TASKS))}")
-    p.add_argument("-o", "--output", metavar="OUT", help="model file to write (default TASK.npz)")
+                                   "A data file (.npz or .csv) trains a classifier or bit outputs on your own\n"
+                                   "data with an input encoder stored in the model (format v2); the defaults\n"
+                                   "suit a small table.\n\n"
+                                   "examples: gatecc train life --seed 1 -o life.npz\n"
+                                   "          gatecc train data.csv --label y\n"
+                                   "          gatecc train data.npz --arch 'dense(4000)x2,groupsum(10,tau=20)' --plot curves.png")
+    p.add_argument("task", metavar="DATA",
+                   help=f"what to learn: a built-in task ({', '.join(sorted(TASKS))}) or a data file, "
+                        ".npz (x, y, optional x_test, y_test) or .csv (with --label); see docs/training.md")
+    p.add_argument("-o", "--output", metavar="OUT", help="model file to write (default TASK.npz, or DATA's stem + .gatecc.npz)")
     p.add_argument("--seed", type=int, default=0, help="seed for wiring, initialisation and batches (default 0)")
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the task's)")
     p.add_argument("--layers", type=parse_layers, metavar="SPEC", help="widths, e.g. 128x17,64,32,16,8,4,2,1 (default: the task's)")
-    p.add_argument("--wiring", choices=WIRINGS, default="unique", help="how neurons are connected (default unique)")
+    p.add_argument("--wiring", choices=WIRINGS, help="built-in tasks: how neurons are connected (default unique)")
     p.add_argument("--lr", type=float, help="AdamW learning rate (default: the task's)")
     p.add_argument("--entropy", type=float, help="weight of the gate-entropy penalty (default: the task's)")
     p.add_argument("--init-noise", type=float, help="std of noise on the pass-through init logits (default: the task's)")
@@ -48,6 +55,9 @@ def register(sub) -> None:
     p.add_argument("--boost", type=float, help="exact tasks: loss weight of the last few hard-wrong patterns "
                                                "(0: off; default: the task's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .train_data import add_data_args
+
+    add_data_args(p)
     p.set_defaults(func=run)
 
 
@@ -57,6 +67,13 @@ def run(args) -> int:
     from ..train.trainer import TrainConfig, train
     from .common import write_output
 
+    if args.task not in TASKS:
+        from .train_data import run_data
+
+        return run_data(args)
+    from .train_data import reject_data_options
+
+    reject_data_options(args)
     task = TASKS[args.task]
     for name in ("epochs", "batch_size", "eval_every"):
         value = getattr(args, name)
@@ -67,7 +84,7 @@ def run(args) -> int:
     if args.repair_every and args.repair_every % args.eval_every:
         raise CommandError("--repair-every must be a multiple of --eval-every")
     config = TrainConfig.for_task(
-        task, seed=args.seed, epochs=args.epochs, layers=args.layers, wiring=args.wiring, lr=args.lr,
+        task, seed=args.seed, epochs=args.epochs, layers=args.layers, wiring=args.wiring or "unique", lr=args.lr,
         entropy=args.entropy, init_noise=args.init_noise, batch_size=args.batch_size, eval_every=args.eval_every,
         repair_every=args.repair_every, boost=args.boost,
     )
