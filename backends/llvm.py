@@ -42,7 +42,7 @@ from .target import PlaneLayout, Target
 OPTIONS = ("vector_bits", "chunk_nodes", "threads", "codegen")
 
 #: Nodes per chunk function.  LLVM's instruction selection and register
-#: allocation are superlinear in function size; DESIGN.md section 6 measured
+#: allocation are superlinear in function size; docs/design.md section 5 measured
 #: 250 to 2000 as the sweet spot.
 DEFAULT_CHUNK_NODES = 512
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import InputError, ModelError, TargetError
 from .ir.graph import Graph
-from .ir.passes import PassStats, optimize
+from .ir.passes import PassStats, opt_pipeline, parse_pipeline, run_pipeline
 from .ir.verify import verify
 from .lower import lower
 from .model import LogicNet
@@ -46,12 +46,14 @@ class Lowered:
 
 
 def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
-                    **options) -> Lowered:
+                    passes: str | None = None, **options) -> Lowered:
     """Lower, optimise, legalize and emit ``model`` for ``target``.
 
     With ``cache`` (and no ``after_pass`` to call), a net lowered before with
     the same target, level and options is read back from the on-disk cache
-    (:mod:`gatecc.cache`) instead of being optimised again.
+    (:mod:`gatecc.cache`) instead of being optimised again.  ``passes``, a
+    pipeline text such as ``'fold,cse,dce'``, replaces ``opt_level``'s
+    pipeline (a bad one raises :class:`gatecc.ir.passes.PipelineError`).
     """
     from . import cache as disk
     from .backends import get_target
@@ -64,13 +66,15 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
 
         model = load(model)
     options = emit_options(model, options)
+    pipeline = opt_pipeline(opt_level) if passes is None else parse_pipeline(passes)
     raw = to_graph(model)
-    key = disk.lowered_key(raw, target, opt_level, options) if cache and after_pass is None else None
+    level_key = opt_level if passes is None else f"passes={passes}"
+    key = disk.lowered_key(raw, target, level_key, options) if cache and after_pass is None else None
     hit = disk.load_lowered(key) if key else None
     if hit is not None:
         graph, source, stats = hit
         return Lowered(graph, source, target, opt_level, stats)
-    graph, stats = optimize(raw, opt_level, after_pass=after_pass)
+    graph, stats = run_pipeline(raw, pipeline, after_pass=after_pass)
     graph = tgt.legalize(graph)
     lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
     if key:

@@ -46,11 +46,6 @@ def layer_forward(coefs, a, b, x):
     return coefs[:, 0] + coefs[:, 1] * xa + coefs[:, 2] * xb + coefs[:, 3] * (xa * xb)
 
 
-def group_sum(x, k: int, tau: float):
-    """GroupSum head: k contiguous groups of the last layer, each sum divided by tau."""
-    return x.reshape(x.shape[0], k, -1).sum(axis=-1) / tau
-
-
 def _bucket(n: int) -> int:
     """Round a dimension up to a power of two (at least 8)."""
     return max(8, 1 << (int(n) - 1).bit_length())

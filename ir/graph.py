@@ -38,7 +38,6 @@ class Op(IntEnum):
     UINT = 5       # operands: bits (least significant first) -> binary number
 
 
-BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT})
 COUNT_OPS = frozenset({Op.POPCOUNT, Op.UINT})
 NARY_OPS = COUNT_OPS
 

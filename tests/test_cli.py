@@ -25,6 +25,19 @@ def test_lower_writes_c_that_is_byte_identical_across_runs(tmp_path, cli, model)
         assert a == b and b"gatecc_eval" in a
 
 
+def test_lower_goes_through_the_compiler_and_its_cache(tmp_path, cli, model, monkeypatch):
+    # gatecc lower is compiler.lower_to_source: same bytes as the library without a cache, and it fills the cache.
+    from gatecc.compiler import lower_to_source
+    from gatecc.load import load
+
+    monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path / "cache"))
+    res = cli("lower", "m.npz", "--target", "c", "-O2", "-o", "a.c")
+    assert res.returncode == 0, res.stderr
+    assert len(list((tmp_path / "cache").glob("lowered-*.npz"))) == 1
+    expected = lower_to_source(load(tmp_path / "m.npz"), "c", 2, cache=False).source
+    assert (tmp_path / "a.c").read_text() == expected
+
+
 def test_lower_to_stdout_and_pass_stats(cli, model):
     res = cli("lower", "m.npz", "--stats")
     assert res.returncode == 0

@@ -1,4 +1,4 @@
-"""The gate table against the reference facts of DESIGN.md section 2."""
+"""The gate table against the reference facts of docs/design.md section 2."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 
 from gatecc.ir import gates as G
 
-# The DESIGN.md table, written out independently of the code under test.
+# The docs/design.md table, written out independently of the code under test.
 BITWISE = {
     0: lambda a, b: 0, 1: lambda a, b: a & b, 2: lambda a, b: a & ~b & 1, 3: lambda a, b: a,
     4: lambda a, b: ~a & b & 1, 5: lambda a, b: b, 6: lambda a, b: a ^ b, 7: lambda a, b: a | b,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 
 from .common import (
+    CommandError,
     add_model_args,
     add_native_args,
     add_opt_args,
     formatter,
     load_model,
     native_options,
-    optimised_graph,
     write_output,
 )
 
@@ -36,23 +36,24 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    """Lower, optimise, legalize, emit and write."""
+    """Lower, optimise, legalize, emit and write (through :func:`gatecc.compiler.lower_to_source`)."""
     from ..backends import get_target
-    from ..compiler import emit_options
+    from ..compiler import lower_to_source
+    from ..ir.passes import PipelineError
     from ..ir.text import print_graph
 
-    target = get_target(args.target)
-    options = native_options(args, target)
+    options = native_options(args, get_target(args.target))
 
     def show(p, graph, stats):
-        if args.print_ir_after_all:
-            sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
+        sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
 
-    model = load_model(args)
-    graph, stats = optimised_graph(args, after_pass=show, model=model)
-    source = target.emit(target.legalize(graph), **emit_options(model, options))
+    try:
+        lowered = lower_to_source(load_model(args), args.target, args.opt_level, passes=args.passes,
+                                  after_pass=show if args.print_ir_after_all else None, **options)
+    except PipelineError as exc:
+        raise CommandError(str(exc)) from None
     if args.stats:
-        for st in stats:
+        for st in lowered.passes:
             sys.stderr.write(st.summary() + "\n")
-    write_output(args.output, source)
+    write_output(args.output, lowered.source)
     return 0
