@@ -116,9 +116,7 @@ def gate_kind(op: int, arg: int) -> str | None:
         return "not"
     if op != Op.GATE:
         return None
-    da, db = G.depends_on_a(arg), G.depends_on_b(arg)
-    if da and db:
+    shape, _, _, neg = G.FORMS[arg]
+    if shape >= G.SHAPE_AND:
         return "gate"
-    if arg in (G.NOT_A, G.NOT_B):
-        return "not"
-    return None
+    return "not" if shape != G.SHAPE_CONST and neg else None
