@@ -32,7 +32,7 @@ from .native import (
     check_vector_bits,
     tile_words_for,
 )
-from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .schedule import CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
 from .target import PlaneLayout, Target
 
 #: C spelling of each operator of a gate expression.
@@ -45,10 +45,8 @@ TEMPLATES = {
     "1": "GATECC_ONES",
 }
 
-#: Nodes per chunk function: gcc compiles small functions a little faster per
-#: node (register allocation is superlinear) and they ran no slower (256 vs
-#: 1024: 7.0 s vs 8.6 s of compiler CPU on the 48k-gate net).
-DEFAULT_CHUNK_NODES = 256
+#: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
+DEFAULT_CHUNK_NODES = CHUNK_NODES["c"]
 
 #: Compilation parts the chunk functions are spread over (see :func:`part_ranges`).
 PARTS = 8

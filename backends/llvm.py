@@ -35,16 +35,14 @@ from .native import (
     check_vector_bits,
     tile_words_for,
 )
-from .schedule import GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .schedule import CHUNK_NODES, GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
 from .target import PlaneLayout, Target
 
 #: Options the LLVM target takes.
 OPTIONS = ("vector_bits", "chunk_nodes", "threads", "codegen")
 
-#: Nodes per chunk function.  LLVM's instruction selection and register
-#: allocation are superlinear in function size; docs/design.md section 5 measured
-#: 250 to 2000 as the sweet spot.
-DEFAULT_CHUNK_NODES = 512
+#: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
+DEFAULT_CHUNK_NODES = CHUNK_NODES["llvm"]
 
 #: Parts the chunk functions are grouped into (see :mod:`.llvm_jit`).
 PARTS = 8

@@ -44,6 +44,8 @@ from functools import cache
 import numpy as np
 
 from ..errors import BuildError, TargetError
+from .schedule import check_chunk_nodes  # noqa: F401  (re-exported for the native targets)
+from .target import check_options  # noqa: F401  (re-exported for the native targets)
 
 #: Bump when the entry points or the info layout change.
 ABI_VERSION = 1
@@ -129,28 +131,12 @@ def check_vector_bits(bits) -> int:
     return int(bits)
 
 
-def check_chunk_nodes(n) -> int:
-    """``n`` as an int if it is a valid chunk size, else :class:`TargetError`."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise TargetError(f"chunk_nodes must be a positive integer, not {n!r}")
-    return int(n)
-
-
 def check_count_widths(plane_layout) -> None:
     """:class:`TargetError` when a count output does not fit the int32 results."""
     for k, (kind, _, width) in enumerate(plane_layout.outputs):
         if kind == "count" and width > MAX_COUNT_BITS:
             raise TargetError(f"output {k} is a count of {width} bits; counts of at most {MAX_COUNT_BITS} bits "
                               "fit the int32 results")
-
-
-def check_options(target: str, options: dict, known) -> None:
-    """:class:`TargetError` naming the first option ``target`` does not take."""
-    from .target import MODEL_OPTIONS
-
-    for name in options:
-        if name not in known and name not in MODEL_OPTIONS:
-            raise TargetError(f"target {target!r} has no option {name!r} (options: {', '.join(sorted(known))})")
 
 
 @cache

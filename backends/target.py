@@ -23,6 +23,16 @@ from ..ir.passes.adders import expand_popcounts, has_popcounts
 MODEL_OPTIONS = frozenset({"groupsum"})
 
 
+def check_options(target: str, options: dict, known) -> None:
+    """:class:`TargetError` naming the first option ``target`` does not take."""
+    from ..errors import TargetError
+
+    for name in options:
+        if name not in known and name not in MODEL_OPTIONS:
+            listed = ", ".join(sorted(known)) or "none"
+            raise TargetError(f"target {target!r} has no option {name!r} (options: {listed})")
+
+
 def legalize(graph: Graph) -> Graph:
     """The graph a backend can emit: popcounts expanded into adder trees."""
     return expand_popcounts(graph) if has_popcounts(graph) else graph
@@ -105,6 +115,13 @@ class Target:
     description: str
     suffix: str
     runnable: bool = True
+
+    #: The options this target's emit/load take (besides :data:`MODEL_OPTIONS`); others are an error.
+    options = ()
+
+    def check(self, options: dict) -> None:
+        """:class:`TargetError` naming the first of ``options`` this target does not declare."""
+        check_options(self.name, options, self.options)
 
     def legalize(self, graph: Graph) -> Graph:
         """The graph this target's :meth:`emit` takes (default: popcounts expanded).

@@ -66,6 +66,7 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
 
         model = load(model)
     options = emit_options(model, options)
+    tgt.check(options)
     pipeline = opt_pipeline(opt_level) if passes is None else parse_pipeline(passes)
     raw = to_graph(model)
     level_key = opt_level if passes is None else f"passes={passes}"

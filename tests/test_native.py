@@ -285,7 +285,7 @@ def test_second_compile_is_instant(monkeypatch, tmp_path):
         raise AssertionError("the second compile redid work")
 
     monkeypatch.setattr(cbuild, "_run_all", must_not_run)       # no compiler
-    monkeypatch.setattr(compiler, "optimize", must_not_run)     # no passes
+    monkeypatch.setattr(compiler, "run_pipeline", must_not_run)  # no passes
     again = gatecc.compile(net, target="c")
     assert again.source == first.source and again.graph == first.graph
     assert [s.name for s in again.passes] == [s.name for s in first.passes]
