@@ -26,6 +26,7 @@ from .. import __version__
 from ..ir.gates import GATE_EXPRS
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
+from .abi import DRIVER_MARK, PART_MARK
 from .native import (
     Layout,
     NativeKernel,
@@ -46,10 +47,6 @@ DEFAULT_CHUNK_NODES = CHUNK_NODES["llvm"]
 
 #: Parts the chunk functions are grouped into (see :mod:`.llvm_jit`).
 PARTS = 8
-
-#: Comment lines that start each part and the driver.
-PART_MARK = "; gatecc-part "
-DRIVER_MARK = "; gatecc-driver"
 
 #: Each operator of a gate expression as one SSA instruction.
 OPERATORS = {"and": "and", "or": "or", "xor": "xor"}

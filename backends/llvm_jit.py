@@ -102,7 +102,7 @@ class Engine:
 
 def split_parts(source: str) -> tuple[list[str], str]:
     """The part modules of an emitted module (see :func:`.llvm.emit_llvm`) and its driver."""
-    from .llvm import DRIVER_MARK, PART_MARK
+    from .abi import DRIVER_MARK, PART_MARK
 
     body, _, driver = source.partition("\n" + DRIVER_MARK + "\n")
     parts = body.split("\n" + PART_MARK)[1:]

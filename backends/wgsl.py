@@ -31,6 +31,7 @@ from ..errors import TargetError
 from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
+from .abi import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE  # noqa: F401
 from .schedule import (
     CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, Schedule, check_chunk_nodes, schedule,
 )
@@ -46,15 +47,11 @@ TEMPLATES = {
     "1": "0xffffffffu",
 }
 
-#: Invocations per workgroup; each handles one u32 word (32 samples).
-WORKGROUP_SIZE = 64
 
 #: Default bound on gates per entry point (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
 DEFAULT_CHUNK_NODES = CHUNK_NODES["wgsl"]
 DEFAULT_CHUNK_GATES = DEFAULT_CHUNK_NODES          # its older name
 
-#: Binding numbers of the compute shader's resources (group 0).
-BINDING_PARAMS, BINDING_IN, BINDING_OUT, BINDING_MID = 0, 1, 2, 3
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
