@@ -46,7 +46,7 @@ class Lowered:
 
 
 def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
-                    passes: str | None = None, **options) -> Lowered:
+                    passes: str | None = None, progress=False, **options) -> Lowered:
     """Lower, optimise, legalize and emit ``model`` for ``target``.
 
     With ``cache`` (and no ``after_pass`` to call), a net lowered before with
@@ -54,8 +54,12 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
     (:mod:`gatecc.cache`) instead of being optimised again.  ``passes``, a
     pipeline text such as ``'fold,cse,dce'``, replaces ``opt_level``'s
     pipeline (a bad one raises :class:`gatecc.ir.passes.PipelineError`).
+    ``progress=True`` draws a bar over the passes and the emit on stderr
+    when it is a terminal (a :class:`gatecc.progress.Progress` continues
+    that bar).
     """
     from . import cache as disk
+    from .progress import Progress
     from .backends import get_target
 
     tgt = get_target(target)
@@ -75,9 +79,22 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
     if hit is not None:
         graph, source, stats = hit
         return Lowered(graph, source, target, opt_level, stats)
-    graph, stats = run_pipeline(raw, pipeline, after_pass=after_pass)
-    graph = tgt.legalize(graph)
-    lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    bar = progress if isinstance(progress, Progress) else Progress([], f"gatecc {target}", enabled=bool(progress))
+    bar.add([p.spec() for p in pipeline] + [f"emit {target}"])
+
+    def after(p, graph, st):
+        bar.step()
+        if after_pass is not None:
+            after_pass(p, graph, st)
+
+    try:
+        graph, stats = run_pipeline(raw, pipeline, after_pass=after)
+        graph = tgt.legalize(graph)
+        lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+        bar.step()
+    finally:
+        if bar is not progress:
+            bar.close()
     if key:
         disk.store_lowered(key, graph, lowered.source, stats)
     return lowered
@@ -176,7 +193,7 @@ class CompiledNet:
 
 
 def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
-            **options) -> CompiledNet:
+            progress: bool = False, **options) -> CompiledNet:
     """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
 
     ``target`` defaults to the fastest runnable target available here
@@ -184,7 +201,11 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     pass pipeline; ``options`` go to the target (e.g. ``vector_bits``,
     ``threads`` for the native targets).  ``cache=False`` recomputes
     everything instead of reusing the on-disk cache (:mod:`gatecc.cache`).
+    ``progress=True`` draws a bar over the passes and the build on stderr
+    when stderr is a terminal.
     """
+    from .progress import Progress
+
     from .backends import PlaneLayout, default_target, get_target
 
     target = target or default_target()
@@ -194,6 +215,13 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     reason = tgt.available()
     if reason:
         raise TargetError(f"target {target!r} is not available here: {reason}")
-    lowered = lower_to_source(model, target, opt_level, cache=cache, **options)
-    kernel = tgt.load(lowered.graph, lowered.source, **options)
+    bar = Progress([], f"gatecc {target}", enabled=progress)
+    try:
+        lowered = lower_to_source(model, target, opt_level, cache=cache, progress=bar, **options)
+        bar.skip()                                     # a cache hit did the passes
+        bar.add([f"build {target}"])
+        kernel = tgt.load(lowered.graph, lowered.source, **options)
+        bar.step()
+    finally:
+        bar.close()
     return CompiledNet(lowered, kernel, PlaneLayout.of(lowered.graph))

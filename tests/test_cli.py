@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, run_cli
 from foreign import random_arrays, reference_outputs, write
 
 
@@ -132,3 +132,45 @@ def test_lower_to_c_does_not_import_jax_or_jit_toolchains(tmp_path, model):
             "print(sorted(m for m in ('jax', 'llvmlite', 'wgpu', 'hypothesis') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def _stderr_on_a_terminal(args, cwd, env=None):
+    """Run gatecc with stderr on a pseudo-terminal; returns (exit status, what the terminal got)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "gatecc", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:                      # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("command", [["lower", "-o", "x.c"], ["stats"], ["run", "--target", "c"]])
+def test_progress_bar_on_a_terminal_only_and_quiet_silences_it(tmp_path, model, command, monkeypatch):
+    import os
+
+    env = dict(os.environ, GATECC_CACHE_DIR=str(tmp_path / "cache"))
+    args = [command[0], "m.npz", "-O2", *command[1:]]
+    status, shown = _stderr_on_a_terminal(args, tmp_path, env)
+    assert status == 0, shown
+    assert "gatecc" in shown and "strash" in shown              # the bar names the pass it runs
+    if command[0] == "run":
+        assert "build c" in shown
+    env["GATECC_CACHE_DIR"] = str(tmp_path / "cache2")
+    status, shown = _stderr_on_a_terminal([*args, "--quiet"], tmp_path, env)
+    assert status == 0 and shown == ""
+    res = run_cli(*args, cwd=tmp_path)                           # stderr a pipe: no bar
+    assert res.returncode == 0 and res.stderr == ""

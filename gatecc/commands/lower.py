@@ -9,6 +9,7 @@ from .common import (
     add_model_args,
     add_native_args,
     add_opt_args,
+    add_quiet_arg,
     formatter,
     load_model,
     native_options,
@@ -29,6 +30,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     add_opt_args(p)
     add_native_args(p)
+    add_quiet_arg(p)
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")
@@ -41,6 +43,7 @@ def run(args) -> int:
     from ..compiler import lower_to_source
     from ..ir.passes import PipelineError
     from ..ir.text import print_graph
+    from ..progress import wanted
 
     options = native_options(args, get_target(args.target))
 
@@ -49,7 +52,8 @@ def run(args) -> int:
 
     try:
         lowered = lower_to_source(load_model(args), args.target, args.opt_level, passes=args.passes,
-                                  after_pass=show if args.print_ir_after_all else None, **options)
+                                  after_pass=show if args.print_ir_after_all else None,
+                                  progress=wanted(args.quiet), **options)
     except PipelineError as exc:
         raise CommandError(str(exc)) from None
     if args.stats:

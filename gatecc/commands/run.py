@@ -7,6 +7,7 @@ from .common import (
     add_model_args,
     add_native_args,
     add_opt_args,
+    add_quiet_arg,
     formatter,
     load_model,
     native_options,
@@ -27,6 +28,7 @@ def register(sub) -> None:
                    help="the target to run on (default: the fastest available here)")
     add_opt_args(p, passes=False)
     add_native_args(p, threads=True)
+    add_quiet_arg(p)
     p.add_argument("--input", "-i", action="append", metavar="BITS",
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
     p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs")
@@ -50,10 +52,12 @@ def run(args) -> int:
     from ..backends import default_target, get_target
     from ..compiler import compile as compile_net
     from ..ir.evaluate import all_inputs
+    from ..progress import wanted
 
     target = args.target or default_target()
     options = native_options(args, get_target(target))
-    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, **options)
+    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, progress=wanted(args.quiet),
+                      **options)
     n = net.n_inputs
     if args.npy:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .common import add_model_args, add_opt_args, formatter, optimised_graph
+from .common import add_model_args, add_opt_args, add_quiet_arg, formatter, optimised_graph
 
 
 def register(sub) -> None:
@@ -14,6 +14,7 @@ def register(sub) -> None:
                                    "or a standalone NOT; wires and constants are free.  Depth counts gates.")
     add_model_args(p)
     add_opt_args(p)
+    add_quiet_arg(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (keys: inputs, outputs, gates, depth, nots, kinds, counters, ...)")
     p.set_defaults(func=run)
