@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import gates as G
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from .export import ExportTarget, head_note, output_bit_names
 from .target import PlaneLayout
 
@@ -44,20 +44,10 @@ class AigBuilder:
 
 def to_aig(graph: Graph) -> tuple[AigBuilder, list[int], list[str]]:
     """AND gates, output literals and output names of a legal graph."""
+    from ..ir.logic.arrays import bit_literals
+
     aig = AigBuilder(graph.n_inputs)
-    lit = [0] * graph.n_nodes
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
-    for i in range(graph.n_nodes):
-        op = ops[i]
-        if op == Op.INPUT:
-            lit[i] = 2 * (args[i] + 1)
-        elif op == Op.CONST:
-            lit[i] = args[i]
-        elif op == Op.NOT:
-            lit[i] = lit[fa[i]] ^ 1
-        elif op == Op.GATE:
-            lit[i] = aig.gate(args[i], lit[fa[i]], lit[fb[i]])
+    lit = bit_literals(graph, aig.gate)
     return aig, [lit[n] for n in PlaneLayout.of(graph).planes], output_bit_names(graph)
 
 

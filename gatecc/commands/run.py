@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from .common import (
-    CommandError,
-    add_model_args,
-    add_native_args,
-    add_opt_args,
-    add_quiet_arg,
-    formatter,
-    load_model,
-    native_options,
-    write_output,
-)
+from .common import CommandError, add_model_args, add_native_args, add_opt_args
+from .common import add_quiet_arg, formatter, load_model, native_options, write_output
 
 
 def register(sub) -> None:

@@ -177,3 +177,26 @@ def from_xag(xag, sinks, order: list[int] | None = None) -> ArrayNet:
     fb = np.concatenate([head, remap(fb_all[idx])]) if len(idx) else head
     sink_lits = remap(np.asarray(xag.sinks, dtype=np.int64)) if xag.sinks else np.zeros(0, dtype=np.int64)
     return ArrayNet(n_in, is_xor, fa, fb, sink_lits, sinks.outputs)
+
+
+def bit_literals(graph: Graph, gate) -> list[int]:
+    """The literal of every bit node of ``graph``, building each gate with ``gate(id, lit_a, lit_b)``.
+
+    Literals are ``2 * node + complemented`` with node 0 the constant and
+    node ``i + 1`` input ``i`` (the XAG's and AIGER's numbering); a NOT is a
+    complemented literal; count nodes get 0.
+    """
+    lit = [0] * graph.n_nodes
+    ops, args = graph.op.tolist(), graph.arg.tolist()
+    fa, fb = graph.a.tolist(), graph.b.tolist()
+    for i in range(graph.n_nodes):
+        op = ops[i]
+        if op == Op.GATE:
+            lit[i] = gate(args[i], lit[fa[i]], lit[fb[i]])
+        elif op == Op.NOT:
+            lit[i] = lit[fa[i]] ^ 1
+        elif op == Op.INPUT:
+            lit[i] = 2 * (args[i] + 1)
+        elif op == Op.CONST:
+            lit[i] = args[i]
+    return lit

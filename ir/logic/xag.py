@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .. import gates as G
 from ..graph import Graph, Op
@@ -296,12 +295,21 @@ class XAG:
     # -- whole-network operations ------------------------------------------
     def topological(self) -> list[int]:
         """Live gate nodes that some sink reads, fanins first."""
-        order: list[int] = []
         seen = bytearray(len(self.kind))
-        for s in self.sinks:
-            root = s >> 1
-            if seen[root] or self.kind[root] not in (AND, XOR):
-                continue
+        for n, k in enumerate(self.kind):
+            if k not in (AND, XOR):
+                seen[n] = 1                  # the constant and the inputs are not listed
+        return self.postorder([s >> 1 for s in self.sinks], seen)
+
+    def postorder(self, roots, seen) -> list[int]:
+        """The nodes below ``roots`` not yet ``seen`` (marked as they are listed), fanins first.
+
+        ``seen[n]`` is true for a node not to enter (a bytearray over the
+        node ids, or a ``defaultdict(int)`` holding a cone's leaves).
+        """
+        order: list[int] = []
+        fa, fb = self.fa, self.fb
+        for root in roots:
             stack = [(root, False)]
             while stack:
                 n, expanded = stack.pop()
@@ -312,9 +320,8 @@ class XAG:
                     continue
                 seen[n] = 1
                 stack.append((n, True))
-                for x in (self.fb[n] >> 1, self.fa[n] >> 1):
-                    if not seen[x] and self.kind[x] in (AND, XOR):
-                        stack.append((x, False))
+                stack.append((fb[n] >> 1, False))       # fanin a on top: visited first
+                stack.append((fa[n] >> 1, False))
         return order
 
     def compact(self) -> "XAG":
@@ -347,19 +354,10 @@ def add_graph(net: XAG, graph: Graph) -> Sinks:
     """Build ``graph`` into ``net`` on its inputs (hashed and folded); returns how its outputs read the sinks."""
     if graph.n_inputs != net.n_inputs:
         raise ValueError(f"graph has {graph.n_inputs} inputs, the network {net.n_inputs}")
-    lit = [0] * graph.n_nodes
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
-    for i in range(graph.n_nodes):
-        op = ops[i]
-        if op == Op.GATE:
-            lit[i] = net.gate(args[i], lit[fa[i]], lit[fb[i]])
-        elif op == Op.NOT:
-            lit[i] = lit[fa[i]] ^ 1
-        elif op == Op.INPUT:
-            lit[i] = XAG.input_lit(args[i])
-        elif op == Op.CONST:
-            lit[i] = args[i]
+    from .arrays import bit_literals
+
+    lit = bit_literals(graph, net.gate)
+    ops = graph.op.tolist()
     outputs = []
     for o in graph.outputs:
         op = ops[o]
