@@ -25,6 +25,7 @@ TARGETS: dict[str, str] = {
     "verilog": "gatecc.backends.verilog:TARGET",
     "dot": "gatecc.backends.dot:TARGET",
     "graphml": "gatecc.backends.graphml:TARGET",
+    "python": "gatecc.backends.python:TARGET",
 }
 
 

@@ -12,17 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import gates as G
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from .export import ExportTarget, head_note, output_bit_names
 from .names import aiger_name, port_names
 from .target import PlaneLayout
-
-
-def _minterm(g: int, value: int) -> tuple[int, int]:
-    """The one input row (a, b) where gate g outputs ``value``."""
-    rows = [(a, b) for a in (0, 1) for b in (0, 1) if G.truth(g, a, b) == value]
-    assert len(rows) == 1
-    return rows[0]
 
 
 class AigBuilder:
@@ -39,41 +32,23 @@ class AigBuilder:
         return lhs
 
     def gate(self, g: int, x: int, y: int) -> int:
-        """Literal of gate ``g`` on literals ``x`` and ``y``."""
-        ones = bin(g).count("1")
-        if ones in (1, 3):
-            # A single true row (an AND of literals) or a single false row (its complement).
-            value = 1 if ones == 1 else 0
-            a0, b0 = _minterm(g, value)
-            lit = self.AND(x ^ (1 - a0), y ^ (1 - b0))
-            return lit if value else lit ^ 1
-        if g in (G.XOR, G.XNOR):
-            t1 = self.AND(x, y ^ 1)
-            t2 = self.AND(x ^ 1, y)
-            xor = self.AND(t1 ^ 1, t2 ^ 1) ^ 1
-            return xor if g == G.XOR else xor ^ 1
-        # Degenerate ids (raw -O0 graphs): constants, wires and NOTs.
-        kind = G.unary_function(G.cofactor_b(g, 0) if G.depends_on_a(g) else G.cofactor_a(g, 0))
-        keep = x if G.depends_on_a(g) else y
-        return {"const0": 0, "const1": 1, "copy": keep, "not": keep ^ 1}[kind]
+        """Literal of gate ``g`` on literals ``x`` and ``y`` (one AND, or three for an XOR)."""
+        return G.on_literals(g, x, y, self._shape)
+
+    def _shape(self, shape: int, x: int, y: int) -> int:
+        if shape == G.SHAPE_AND:
+            return self.AND(x, y)
+        t1 = self.AND(x, y ^ 1)
+        t2 = self.AND(x ^ 1, y)
+        return self.AND(t1 ^ 1, t2 ^ 1) ^ 1
 
 
 def to_aig(graph: Graph) -> tuple[AigBuilder, list[int], list[str]]:
     """AND gates, output literals and output names of a legal graph."""
+    from ..ir.logic.arrays import bit_literals
+
     aig = AigBuilder(graph.n_inputs)
-    lit = [0] * graph.n_nodes
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
-    for i in range(graph.n_nodes):
-        op = ops[i]
-        if op == Op.INPUT:
-            lit[i] = 2 * (args[i] + 1)
-        elif op == Op.CONST:
-            lit[i] = args[i]
-        elif op == Op.NOT:
-            lit[i] = lit[fa[i]] ^ 1
-        elif op == Op.GATE:
-            lit[i] = aig.gate(args[i], lit[fa[i]], lit[fb[i]])
+    lit = bit_literals(graph, aig.gate)
     outs = [aiger_name(n) for n in port_names(graph)[1]]
     return aig, [lit[n] for n in PlaneLayout.of(graph).planes], output_bit_names(graph, outs)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .. import __version__
 from ..ir.gates import GATE_EXPRS, render_expr
@@ -25,15 +24,14 @@ from ..ir.stats import count_gates
 from .native import (
     NET_CDEF,
     Layout,
-    NativeKernel,
     check_chunk_nodes,
     check_count_widths,
-    check_options,
     check_vector_bits,
     tile_words_for,
 )
-from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
-from .target import PlaneLayout, Target
+from .schedule import CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .render import NativeTarget, logic_nodes
+from .target import PlaneLayout
 
 #: C spelling of each operator of a gate expression.
 TEMPLATES = {
@@ -45,10 +43,8 @@ TEMPLATES = {
     "1": "GATECC_ONES",
 }
 
-#: Nodes per chunk function: gcc compiles small functions a little faster per
-#: node (register allocation is superlinear) and they ran no slower (256 vs
-#: 1024: 7.0 s vs 8.6 s of compiler CPU on the 48k-gate net).
-DEFAULT_CHUNK_NODES = 256
+#: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
+DEFAULT_CHUNK_NODES = CHUNK_NODES["c"]
 
 #: Compilation parts the chunk functions are spread over (see :func:`part_ranges`).
 PARTS = 8
@@ -256,24 +252,21 @@ def native_layout(graph: Graph, sched, plane_layout: PlaneLayout, vector_bits: i
 
 
 @dataclass(frozen=True)
-class CTarget(Target):
+class CTarget(NativeTarget):
     """C source; runnable through the system C compiler, loaded with cffi."""
 
     options = OPTIONS
 
-    def emit(self, graph: Graph, **options) -> str:
-        check_options(self.name, options, OPTIONS)
-        return emit_c(graph, options.get("vector_bits"), options.get("chunk_nodes", DEFAULT_CHUNK_NODES))
+    def render(self, graph: Graph, vector_bits: int | None, chunk_nodes: int) -> str:
+        return emit_c(graph, vector_bits, chunk_nodes)
 
-    def load(self, graph: Graph, source: str, **options) -> NativeKernel:
+    def build(self, graph: Graph, source: str, options: dict):
         from .c_runtime import runtime_run
         from .cbuild import function_address, load_library
 
-        check_options(self.name, options, OPTIONS)
-        logic = int(np.count_nonzero((graph.op == Op.GATE) | (graph.op == Op.NOT)))
-        ffi, lib = load_library(source, NET_CDEF, flags=options.get("cflags"), fast=logic > FULL_OPT_NODES)
-        return NativeKernel.bind(lambda name: function_address(ffi, lib, name), graph, runtime_run,
-                                 keepalive=(ffi, lib), threads=options.get("threads"))
+        fast = logic_nodes(graph) > FULL_OPT_NODES
+        ffi, lib = load_library(source, NET_CDEF, flags=options.get("cflags"), fast=fast)
+        return (lambda name: function_address(ffi, lib, name)), runtime_run, (ffi, lib)
 
     def available(self) -> str | None:
         from .cbuild import find_compiler

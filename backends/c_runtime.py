@@ -15,15 +15,18 @@ from importlib import resources
 import numpy as np
 
 from ..errors import BuildError
-from .native import ABI_VERSION, RUNTIME_CDEF
+from .abi import ABI_VERSION
+from .native import RUNTIME_CDEF
 
 #: The runtime is small and built once: optimise it fully.
 RUNTIME_FLAGS = ("-O3",)
 
 
 def runtime_source() -> str:
-    """The C source of the runtime."""
-    return resources.files(__package__).joinpath("runtime.c").read_text()
+    """The C source of the runtime, with the ABI definitions of :mod:`.abi` spliced in."""
+    from .abi import c_definitions
+
+    return resources.files(__package__).joinpath("runtime.c").read_text().replace("@GATECC_ABI@", c_definitions())
 
 
 @cache  # one loaded library per process and width: it is shared by every net of that width

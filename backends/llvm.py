@@ -20,38 +20,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .. import __version__
 from ..ir.gates import GATE_EXPRS
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
+from .abi import DRIVER_MARK, PART_MARK
 from .native import (
     Layout,
-    NativeKernel,
     check_chunk_nodes,
     check_count_widths,
-    check_options,
     check_vector_bits,
     tile_words_for,
 )
-from .schedule import GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
-from .target import PlaneLayout, Target
+from .schedule import CHUNK_NODES, GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .render import NativeTarget, logic_nodes
+from .target import PlaneLayout
 
 #: Options the LLVM target takes.
 OPTIONS = ("vector_bits", "chunk_nodes", "threads", "codegen")
 
-#: Nodes per chunk function.  LLVM's instruction selection and register
-#: allocation are superlinear in function size; DESIGN.md section 6 measured
-#: 250 to 2000 as the sweet spot.
-DEFAULT_CHUNK_NODES = 512
+#: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
+DEFAULT_CHUNK_NODES = CHUNK_NODES["llvm"]
 
 #: Parts the chunk functions are grouped into (see :mod:`.llvm_jit`).
 PARTS = 8
-
-#: Comment lines that start each part and the driver.
-PART_MARK = "; gatecc-part "
-DRIVER_MARK = "; gatecc-driver"
 
 #: Each operator of a gate expression as one SSA instruction.
 OPERATORS = {"and": "and", "or": "or", "xor": "xor"}
@@ -304,23 +297,19 @@ def _drivers(layout: Layout, n_parts: int, t: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class LLVMTarget(Target):
+class LLVMTarget(NativeTarget):
     """Textual LLVM IR; runnable through llvmlite's JIT (no C compiler needed)."""
 
     options = OPTIONS
 
-    def emit(self, graph: Graph, **options) -> str:
-        check_options(self.name, options, OPTIONS)
-        return emit_llvm(graph, options.get("vector_bits"), options.get("chunk_nodes", DEFAULT_CHUNK_NODES))
+    def render(self, graph: Graph, vector_bits: int | None, chunk_nodes: int) -> str:
+        return emit_llvm(graph, vector_bits, chunk_nodes)
 
-    def load(self, graph: Graph, source: str, **options) -> NativeKernel:
+    def build(self, graph: Graph, source: str, options: dict):
         from .llvm_jit import compile_module, runtime_run
 
-        check_options(self.name, options, OPTIONS)
-        logic = int(np.count_nonzero((graph.op == Op.GATE) | (graph.op == Op.NOT)))
-        engine = compile_module(source, logic, options.get("codegen", "auto"))
-        return NativeKernel.bind(engine.get_function_address, graph, runtime_run, keepalive=engine,
-                                 threads=options.get("threads"))
+        engine = compile_module(source, logic_nodes(graph), options.get("codegen", "auto"))
+        return engine.get_function_address, runtime_run, engine
 
     def available(self) -> str | None:
         from .llvm_jit import unavailable_reason

@@ -5,8 +5,8 @@ optimisation: the new pass manager's -O2 pipeline on the IR, then code
 generation at -O3.  A bigger one skips the IR passes (gatecc's passes
 already folded and CSE'd it) and is generated at codegen level 0, which
 selects LLVM's fast instruction selection, the fast register allocator and
-no instruction schedulers, the settings DESIGN.md section 6 measured.  They
-are set on the target machine of that one compilation.  DESIGN.md reached
+no instruction schedulers, the settings docs/design.md section 5 measured.  They
+are set on the target machine of that one compilation.  A process could reach
 them with ``llvm.set_option("-fast-isel", "-regalloc=fast",
 "-enable-misched=false", ...)``, but those options are *process-global*: they
 would silently change every later LLVM compilation in the process,
@@ -102,7 +102,7 @@ class Engine:
 
 def split_parts(source: str) -> tuple[list[str], str]:
     """The part modules of an emitted module (see :func:`.llvm.emit_llvm`) and its driver."""
-    from .llvm import DRIVER_MARK, PART_MARK
+    from .abi import DRIVER_MARK, PART_MARK
 
     body, _, driver = source.partition("\n" + DRIVER_MARK + "\n")
     parts = body.split("\n" + PART_MARK)[1:]

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from .native import ABI_VERSION
+from .abi import (
+    ABI_VERSION, D_COUNTS, D_N_IN, D_N_OUT, D_N_PLANES, D_OUTPUTS, D_SCRATCH_BYTES, D_TILE_WORDS, D_WIDEST, D_WORDS_FN,
+)
 
 I1, I8, I16, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(16), ir.IntType(32), ir.IntType(64)
 PTR = ir.PointerType()
 VOID = ir.VoidType()
 
-# Descriptor fields (as in runtime.c and native.Layout.descriptor).
-D_N_IN, D_N_PLANES, D_N_OUT, D_TILE_WORDS, D_SCRATCH_BYTES, D_COUNTS, D_WIDEST, D_OUTPUTS = 3, 4, 5, 6, 7, 8, 9, 10
-D_WORDS_FN = 2
 
 # Byte transpose of t0..t7 in each uint64 lane: (shift, mask, row pairs), as TRANSPOSE8 in runtime.c.
 _TRANSPOSE = [(32, 0x00000000FFFFFFFF, ((0, 4), (1, 5), (2, 6), (3, 7))),

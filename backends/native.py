@@ -44,12 +44,11 @@ from functools import cache
 import numpy as np
 
 from ..errors import BuildError, TargetError
+from .abi import ABI_VERSION, D_OUTPUTS, INFO_FIELDS  # noqa: F401  (re-exported)
+from .schedule import check_chunk_nodes  # noqa: F401  (re-exported for the native targets)
+from .target import check_options  # noqa: F401  (re-exported for the native targets)
 
-#: Bump when the entry points or the info layout change.
-ABI_VERSION = 1
 
-#: Order of the values ``gatecc_info`` writes.
-INFO_FIELDS = ("abi", "lanes", "n_inputs", "n_planes", "n_outputs", "n_slots", "tile_words", "work_bytes", "counts")
 
 #: Vector widths the native backends can emit, in bits (64 is plain uint64_t).
 VECTOR_BITS = (64, 128, 256, 512)
@@ -108,6 +107,7 @@ class Layout:
         widest = max((width for _, width in outputs), default=1)
         head = [ABI_VERSION, self.lanes, words_address, self.n_inputs, self.n_planes, self.n_outputs,
                 self.tile_words, self.scratch_bytes, int(self.counts), widest]
+        assert len(head) == D_OUTPUTS                  # the fields of abi.DESCRIPTOR_FIELDS, in order
         return np.array(head + [v for pair in outputs for v in pair], dtype=np.uint64)
 
     def info(self) -> tuple[int, ...]:
@@ -129,28 +129,12 @@ def check_vector_bits(bits) -> int:
     return int(bits)
 
 
-def check_chunk_nodes(n) -> int:
-    """``n`` as an int if it is a valid chunk size, else :class:`TargetError`."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise TargetError(f"chunk_nodes must be a positive integer, not {n!r}")
-    return int(n)
-
-
 def check_count_widths(plane_layout) -> None:
     """:class:`TargetError` when a count output does not fit the int32 results."""
     for k, (kind, _, width) in enumerate(plane_layout.outputs):
         if kind == "count" and width > MAX_COUNT_BITS:
             raise TargetError(f"output {k} is a count of {width} bits; counts of at most {MAX_COUNT_BITS} bits "
                               "fit the int32 results")
-
-
-def check_options(target: str, options: dict, known) -> None:
-    """:class:`TargetError` naming the first option ``target`` does not take."""
-    from .target import MODEL_OPTIONS
-
-    for name in options:
-        if name not in known and name not in MODEL_OPTIONS:
-            raise TargetError(f"target {target!r} has no option {name!r} (options: {', '.join(sorted(known))})")
 
 
 @cache

@@ -33,10 +33,9 @@ typedef uint64_t V;
 #define LANE(x, l) (x)
 #endif
 
-/* The net descriptor: an array of uint64, then (start plane, width) per output. */
-enum { D_ABI, D_LANES, D_WORDS_FN, D_N_IN, D_N_PLANES, D_N_OUT, D_TILE_WORDS, D_SCRATCH_BYTES, D_COUNTS, D_WIDEST,
-       D_OUTPUTS };
-#define ABI 1
+/* The net descriptor: an array of uint64, then (start plane, width) per output.
+   Its field indices and the ABI version come from gatecc/backends/abi.py (c_definitions). */
+@GATECC_ABI@
 
 typedef void (*words_fn)(const V *in, V *out, V *scratch, size_t n_vec);
 

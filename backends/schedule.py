@@ -29,13 +29,36 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+import numpy as np
+
 
 from ..ir import gates as G
 from ..ir.graph import Graph, Op
 from .target import PlaneLayout
 
-#: Default bound on the nodes of one chunk (see the module docstring).
+#: The chunk size (option ``chunk_nodes``) of each target that compiles chunks, in nodes: the one
+#: table of defaults, each sized by what its compiler measured.
+#: * c 256: gcc compiles small functions a little faster per node (register allocation is
+#:   superlinear) and they ran no slower (256 vs 1024: 7.0 s vs 8.6 s of compiler CPU, 48k gates);
+#: * llvm 512: LLVM's instruction selection and register allocation are superlinear in function
+#:   size; docs/design.md section 5 measured 250 to 2000 as the sweet spot;
+#: * wgsl 8192: every cut adds a store and loads per crossing value, and on llvmpipe compile time
+#:   grows with memory operations more than with gates (4,144 gates in one entry point 22 s, in
+#:   chunks of 1,024: 55 s), so chunks are large; the bound keeps any one entry point (a driver
+#:   compiles each separately) from growing with the net.
+CHUNK_NODES = {"c": 256, "llvm": 512, "wgsl": 8192}
+
+#: The bound :func:`schedule` uses when none is given.
 DEFAULT_CHUNK_NODES = 1024
+
+
+def check_chunk_nodes(n) -> int:
+    """``n`` as an int if it is a valid chunk size (option ``chunk_nodes``), else :class:`TargetError`."""
+    from ..errors import TargetError
+
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise TargetError(f"chunk_nodes must be a positive integer, not {n!r}")
+    return int(n)
 
 # Where a value read by a chunk comes from.
 FROM_INPUT, FROM_SLOT, FROM_OUTPUT = "in", "slot", "out"

@@ -20,7 +20,17 @@ from ..ir.passes.adders import expand_popcounts, has_popcounts
 
 #: Options the compiler adds from the model itself (see gatecc.compiler.emit_options);
 #: every target accepts them, and targets that have no use for them ignore them.
-MODEL_OPTIONS = frozenset({"groupsum"})
+MODEL_OPTIONS = frozenset({"groupsum", "encoder"})
+
+
+def check_options(target: str, options: dict, known) -> None:
+    """:class:`TargetError` naming the first option ``target`` does not take."""
+    from ..errors import TargetError
+
+    for name in options:
+        if name not in known and name not in MODEL_OPTIONS:
+            listed = ", ".join(sorted(known)) or "none"
+            raise TargetError(f"target {target!r} has no option {name!r} (options: {listed})")
 
 
 def legalize(graph: Graph) -> Graph:
@@ -109,6 +119,13 @@ class Target:
     description: str
     suffix: str
     runnable: bool = True
+
+    #: The options this target's emit/load take (besides :data:`MODEL_OPTIONS`); others are an error.
+    options = ()
+
+    def check(self, options: dict) -> None:
+        """:class:`TargetError` naming the first of ``options`` this target does not declare."""
+        check_options(self.name, options, self.options)
 
     def legalize(self, graph: Graph) -> Graph:
         """The graph this target's :meth:`emit` takes (default: popcounts expanded).

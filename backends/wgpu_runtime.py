@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import BuildError, TargetError
 from .schedule import Schedule
 from .target import Kernel
-from .wgsl import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE
+from .abi import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE
 
 ADAPTER_ENV = "GATECC_WGPU_ADAPTER"
 

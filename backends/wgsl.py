@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from numbers import Integral
 
 from .. import __version__
 from ..errors import TargetError
 from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
-from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, Schedule, schedule
+from .abi import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE  # noqa: F401
+from .schedule import (
+    CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, Schedule, check_chunk_nodes, schedule,
+)
 from .target import Kernel, PlaneLayout, Target
 
 #: WGSL spelling of each operator of a gate expression (u32 words).
@@ -45,18 +47,11 @@ TEMPLATES = {
     "1": "0xffffffffu",
 }
 
-#: Invocations per workgroup; each handles one u32 word (32 samples).
-WORKGROUP_SIZE = 64
 
-#: Default bound on gates per entry point.  Every cut adds a store and loads
-#: per crossing value, and on llvmpipe compile time grows with memory
-#: operations more than with gates (measured: 4,144 gates in one entry point
-#: 22 s, in chunks of 1,024: 55 s), so chunks are large; the bound keeps any
-#: one entry point (a driver compiles each separately) from growing with the net.
-DEFAULT_CHUNK_GATES = 8192
+#: Default bound on gates per entry point (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
+DEFAULT_CHUNK_NODES = CHUNK_NODES["wgsl"]
+DEFAULT_CHUNK_GATES = DEFAULT_CHUNK_NODES          # its older name
 
-#: Binding numbers of the compute shader's resources (group 0).
-BINDING_PARAMS, BINDING_IN, BINDING_OUT, BINDING_MID = 0, 1, 2, 3
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -96,23 +91,16 @@ def _header(graph: Graph, what: str) -> list[str]:
             f"{graph.n_outputs} outputs, {count_gates(graph)} gates.  Do not edit."]
 
 
-def check_chunk_gates(chunk_gates) -> int:
-    """``chunk_gates`` as a positive int, else :class:`TargetError`."""
-    if isinstance(chunk_gates, bool) or not isinstance(chunk_gates, Integral) or chunk_gates < 1:
-        raise TargetError(f"chunk_gates must be a positive integer, not {chunk_gates!r}")
-    return int(chunk_gates)
-
-
 #: Where a LOAD step reads from, by the schedule's place names.
 _SOURCES = {FROM_INPUT: "in_planes", FROM_SLOT: "mid_planes", FROM_OUTPUT: "out_planes"}
 
 
-def plan(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> Schedule:
+def plan(graph: Graph, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> Schedule:
     """The entry points of the shader for ``graph``: the shared chunk schedule."""
-    return schedule(graph, check_chunk_gates(chunk_gates))
+    return schedule(graph, check_chunk_nodes(chunk_nodes))
 
 
-def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
+def emit_wgsl(graph: Graph, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
     """A WGSL compute shader for the legal ``graph``.
 
     Interface (group 0): binding 0 ``params`` (uniform ``n_words: u32``),
@@ -124,7 +112,7 @@ def emit_wgsl(graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES) -> str:
     ... in order, each over at least ``ceil(n_words / 64)`` invocations along
     x (overflowing into y: word = x + y * 64 * num_workgroups.x).
     """
-    sched = plan(graph, chunk_gates)
+    sched = plan(graph, chunk_nodes)
     layout = PlaneLayout.of(graph)
     lines = _header(graph, "WGSL compute shader")
     lines += [
@@ -208,21 +196,32 @@ def emit_wgsl_function(graph: Graph, name: str = "gatecc_circuit") -> str:
     return "\n".join(lines) + "\n"
 
 
+def chunk_option(options: dict) -> int:
+    """The ``chunk_nodes`` option (``chunk_gates``, its older name, still read), checked."""
+    if "chunk_nodes" in options and "chunk_gates" in options:
+        raise TargetError("give chunk_nodes or chunk_gates (its older name), not both")
+    return check_chunk_nodes(options.get("chunk_nodes", options.get("chunk_gates", DEFAULT_CHUNK_NODES)))
+
+
 @dataclass(frozen=True)
 class WgslTarget(Target):
     """A WGSL compute shader; runnable through wgpu on whatever adapter exists.
 
-    Option ``chunk_gates`` bounds the gates per entry point
-    (default :data:`DEFAULT_CHUNK_GATES`).
+    Option ``chunk_nodes`` (older name ``chunk_gates``) bounds the gates per
+    entry point (default :data:`DEFAULT_CHUNK_NODES`).
     """
 
-    def emit(self, graph: Graph, chunk_gates: int = DEFAULT_CHUNK_GATES, **options) -> str:
-        return emit_wgsl(graph, chunk_gates)
+    options = ("chunk_nodes", "chunk_gates")
 
-    def load(self, graph: Graph, source: str, chunk_gates: int = DEFAULT_CHUNK_GATES, **options) -> Kernel:
+    def emit(self, graph: Graph, **options) -> str:
+        self.check(options)
+        return emit_wgsl(graph, chunk_option(options))
+
+    def load(self, graph: Graph, source: str, **options) -> Kernel:
         from .wgpu_runtime import WgslKernel, default_gpu
 
-        return WgslKernel(default_gpu(), source, plan(graph, chunk_gates), graph.n_inputs,
+        self.check(options)
+        return WgslKernel(default_gpu(), source, plan(graph, chunk_option(options)), graph.n_inputs,
                           len(PlaneLayout.of(graph).planes))
 
     def available(self) -> str | None:
@@ -235,8 +234,11 @@ class WgslTarget(Target):
 class WgslFunctionTarget(Target):
     """The circuit as one embeddable WGSL function (emit only)."""
 
-    def emit(self, graph: Graph, name: str = "gatecc_circuit", **options) -> str:
-        return emit_wgsl_function(graph, name)
+    options = ("name",)
+
+    def emit(self, graph: Graph, **options) -> str:
+        self.check(options)
+        return emit_wgsl_function(graph, options.get("name", "gatecc_circuit"))
 
 
 TARGET = WgslTarget("wgsl", "WGSL compute shader, bit-parallel u32 words (wgpu: Vulkan, Metal, D3D12)", ".wgsl")

@@ -81,7 +81,7 @@ def main() -> None:
     args = ap.parse_args()
 
     net = random_hard_net(args.inputs, args.width, args.layers, args.k)
-    options = {} if args.chunk_gates is None else {"chunk_gates": args.chunk_gates}
+    options = {} if args.chunk_gates is None else {"chunk_nodes": args.chunk_gates}
 
     start = time.perf_counter()
     lowered = lower_to_source(net, "wgsl", args.opt, **options)

@@ -75,7 +75,7 @@ def graph_digest(graph: Graph) -> str:
     return digest.hexdigest()
 
 
-def lowered_key(graph: Graph, target: str, opt_level: int, options: dict) -> str:
+def lowered_key(graph: Graph, target: str, opt_level: int | str, options: dict) -> str:
     """The cache key of lowering ``graph`` for ``target`` at ``opt_level`` with ``options``."""
     source_options = {k: v for k, v in options.items() if k not in RUN_ONLY_OPTIONS}
     parts = [code_fingerprint(), host_fingerprint(), graph_digest(graph), target, str(opt_level),

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import InputError, ModelError, TargetError
 from .ir.graph import Graph
-from .ir.passes import PassStats, optimize
+from .ir.passes import PassStats, opt_pipeline, parse_pipeline, run_pipeline
 from .ir.verify import verify
 from .lower import lower
 from .model import LogicNet
@@ -65,7 +65,7 @@ def with_head(graph: Graph, head) -> Graph:
 
 
 def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, after_pass=None, cache: bool = True,
-                    head=None, **options) -> Lowered:
+                    passes: str | None = None, progress=False, head=None, **options) -> Lowered:
     """Lower, optimise, legalize and emit ``model`` for ``target``.
 
     ``head`` (None, "counts", "argmax", "threshold:T") builds the decision
@@ -73,9 +73,15 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
 
     With ``cache`` (and no ``after_pass`` to call), a net lowered before with
     the same target, level and options is read back from the on-disk cache
-    (:mod:`gatecc.cache`) instead of being optimised again.
+    (:mod:`gatecc.cache`) instead of being optimised again.  ``passes``, a
+    pipeline text such as ``'fold,cse,dce'``, replaces ``opt_level``'s
+    pipeline (a bad one raises :class:`gatecc.ir.passes.PipelineError`).
+    ``progress=True`` draws a bar over the passes and the emit on stderr
+    when it is a terminal (a :class:`gatecc.progress.Progress` continues
+    that bar).
     """
     from . import cache as disk
+    from .progress import Progress
     from .backends import get_target
 
     tgt = get_target(target)
@@ -86,28 +92,49 @@ def lower_to_source(model, target: str = DEFAULT_TARGET, opt_level: int = 2, aft
 
         model = load(model)
     options = emit_options(model, options, head)
+    tgt.check(options)
+    pipeline = opt_pipeline(opt_level) if passes is None else parse_pipeline(passes)
     raw = with_head(to_graph(model), head)
-    key = disk.lowered_key(raw, target, opt_level, options) if cache and after_pass is None else None
+    level_key = opt_level if passes is None else f"passes={passes}"
+    key = disk.lowered_key(raw, target, level_key, options) if cache and after_pass is None else None
     hit = disk.load_lowered(key) if key else None
     if hit is not None:
         graph, source, stats = hit
         return Lowered(graph, source, target, opt_level, stats)
-    graph, stats = optimize(raw, opt_level, after_pass=after_pass)
-    graph = tgt.legalize(graph)
-    lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+    bar = progress if isinstance(progress, Progress) else Progress([], f"gatecc {target}", enabled=bool(progress))
+    bar.add([p.spec() for p in pipeline] + [f"emit {target}"])
+
+    def after(p, graph, st):
+        bar.step()
+        if after_pass is not None:
+            after_pass(p, graph, st)
+
+    try:
+        graph, stats = run_pipeline(raw, pipeline, after_pass=after)
+        graph = tgt.legalize(graph)
+        lowered = Lowered(graph, tgt.emit(graph, **options), target, opt_level, stats)
+        bar.step()
+    finally:
+        if bar is not progress:
+            bar.close()
     if key:
         disk.store_lowered(key, graph, lowered.source, stats)
     return lowered
 
 
 def emit_options(model, options: dict | None = None, head=None) -> dict:
-    """``options`` plus what the model knows and the graph does not: its GroupSum head.
+    """``options`` plus what the model knows and the graph does not: its encoder and GroupSum head.
 
-    Targets receive ``groupsum`` (a :class:`GroupSum`) for a LogicNet with a
-    head, so exports can record tau, which only scales the counts (not when
-    a decision ``head`` other than "counts" replaces the counts).
+    Targets receive ``encoder`` (a :class:`gatecc.encoder.ThermometerEncoder`)
+    for a model with an input encoder, so a target that can emit the
+    comparisons (c-embedded's ``gatecc_eval1_f``) does, and ``groupsum`` (a
+    :class:`GroupSum`) for a LogicNet with a head, so exports can record tau,
+    which only scales the counts (not when a decision ``head`` other than
+    "counts" replaces the counts).
     """
     out = dict(options or {})
+    if getattr(model, "encoder", None) is not None:
+        out.setdefault("encoder", model.encoder)
     if head not in (None, "counts"):
         return out
     if getattr(model, "groupsum", None) is not None and not isinstance(model, Graph):   # LogicNet or LutNet
@@ -233,7 +260,7 @@ class CompiledNet:
 
 
 def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
-            head=None, **options) -> CompiledNet:
+            progress: bool = False, head=None, **options) -> CompiledNet:
     """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
 
     ``target`` defaults to the fastest runnable target available here
@@ -243,7 +270,11 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     everything instead of reusing the on-disk cache (:mod:`gatecc.cache`).
     ``head`` builds the decision into the circuit: "argmax" returns
     (batch, 1) int32 classes, "threshold:T" (batch, k) uint8 bits ``count > T``.
+    ``progress=True`` draws a bar over the passes and the build on stderr
+    when stderr is a terminal.
     """
+    from .progress import Progress
+
     from .backends import PlaneLayout, default_target, get_target
 
     target = target or default_target()
@@ -257,8 +288,15 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
         from .load import load
 
         model = load(model)
-    lowered = lower_to_source(model, target, opt_level, cache=cache, head=head, **options)
-    kernel = tgt.load(lowered.graph, lowered.source, **options)
+    bar = Progress([], f"gatecc {target}", enabled=progress)
+    try:
+        lowered = lower_to_source(model, target, opt_level, cache=cache, progress=bar, head=head, **options)
+        bar.skip()                                     # a cache hit did the passes
+        bar.add([f"build {target}"])
+        kernel = tgt.load(lowered.graph, lowered.source, **options)
+        bar.step()
+    finally:
+        bar.close()
     encoder = getattr(model, "encoder", None)
     entry = None
     if encoder is not None:

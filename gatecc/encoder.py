@@ -55,6 +55,13 @@ class ThermometerEncoder:
         object.__setattr__(self, "feature", feature.astype(np.int64))
         object.__setattr__(self, "threshold", threshold.astype(np.float32))
 
+    def __repr__(self) -> str:
+        # Exact and short: cache keys are built from the repr of the options that carry an encoder.
+        import hashlib
+
+        digest = hashlib.sha256(self.feature.tobytes() + self.threshold.tobytes()).hexdigest()[:16]
+        return f"ThermometerEncoder(n_features={self.n_features}, n_bits={self.n_bits}, sha256={digest})"
+
     @property
     def n_bits(self) -> int:
         """Bits the encoding produces (the net's ``n_inputs``)."""

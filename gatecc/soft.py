@@ -76,11 +76,6 @@ def hard_wiring(candidates, logits) -> np.ndarray:
     return np.take_along_axis(candidates, np.argmax(logits, axis=-1)[:, None], axis=-1)[:, 0].astype(np.int64)
 
 
-def group_sum(x, k: int, tau: float):
-    """GroupSum head: k contiguous groups of the last layer, each sum divided by tau."""
-    return x.reshape(x.shape[0], k, -1).sum(axis=-1) / tau
-
-
 def _bucket(n: int) -> int:
     """Round a dimension up to a power of two (at least 8)."""
     return max(8, 1 << (int(n) - 1).bit_length())

@@ -101,19 +101,14 @@ class Builder:
             if self._op[y] == Op.NOT:
                 g, y = G.negate_b(g), self._a[y]
         if self.fold:
-            if g in (G.FALSE, G.TRUE):
-                return self.const(g & 1)
-            if x == y:
-                return self._unary(G.on_equal_inputs(g), x)
-            if self._op[x] == Op.CONST:
-                return self._unary(G.cofactor_a(g, self._arg[x]), y)
-            if self._op[y] == Op.CONST:
-                return self._unary(G.cofactor_b(g, self._arg[y]), x)
+            folded = G.fold(g, self._arg[x] if self._op[x] == Op.CONST else None,
+                            self._arg[y] if self._op[y] == Op.CONST else None, x == y)
+            if folded is not None:
+                return self._shaped(*folded, x, y)
         if self.copyprop:
-            da, db = G.depends_on_a(g), G.depends_on_b(g)
-            if da != db:  # a wire or a NOT of one input
-                keep = x if da else y
-                return self._unary(G.cofactor_b(g, 0) if da else G.cofactor_a(g, 0), keep)
+            shape, _, _, neg = G.FORMS[g]
+            if shape in (G.SHAPE_A, G.SHAPE_B):  # a wire or a NOT of one input
+                return self._shaped(shape, neg, x, y)
         if self.cse and x > y:
             g, x, y = G.swap_inputs(g), y, x
         return self._hashed(Op.GATE, g, x, y)
@@ -167,15 +162,12 @@ class Builder:
         )
 
     # -- internals ----------------------------------------------------------
-    def _unary(self, bits: tuple[int, int], x: int) -> int:
-        kind = G.unary_function(bits)
-        if kind == "const0":
-            return self.const(0)
-        if kind == "const1":
-            return self.const(1)
-        if kind == "copy":
-            return x
-        return self.not_(x)
+    def _shaped(self, shape: int, neg: int, x: int, y: int) -> int:
+        # A folded gate: a constant, or input x / y, complemented when neg.
+        if shape == G.SHAPE_CONST:
+            return self.const(neg)
+        keep = x if shape == G.SHAPE_A else y
+        return self.not_(keep) if neg else keep
 
     def _nary(self, op: Op, bits) -> int:
         bits = tuple(int(x) for x in bits)

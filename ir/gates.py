@@ -113,6 +113,83 @@ def unary_function(bits: tuple[int, int]) -> str:
     return {(0, 0): "const0", (1, 1): "const1", (0, 1): "copy", (1, 0): "not"}[bits]
 
 
+# ---------------------------------------------------------------------------
+# The gate algebra.  Every gate is one *shape* (a constant, a wire of A or B,
+# an AND or an XOR) with complemented edges:
+#     g(a, b) == neg_out ^ shape(a ^ neg_a, b ^ neg_b)
+# The builders, folders and decomposers (ir/builder.py, ir/logic/xag.py,
+# ir/logic/strash.py, ir/logic/replace.py, ir/stats.py, ir/graph.py,
+# ir/egraph, backends/aiger.py) all read :data:`FORMS` and :func:`fold`
+# instead of deriving these cases again.
+
+SHAPE_CONST, SHAPE_A, SHAPE_B, SHAPE_AND, SHAPE_XOR = range(5)
+
+_SHAPES = (lambda a, b: 0, lambda a, b: a, lambda a, b: b, lambda a, b: a & b, lambda a, b: a ^ b)
+
+
+def gate_of_form(shape: int, neg_a: int, neg_b: int, neg_out: int) -> int:
+    """The gate id of ``neg_out ^ shape(a ^ neg_a, b ^ neg_b)``."""
+    fn = _SHAPES[shape]
+    return table_from_function(lambda a, b: neg_out ^ fn(a ^ neg_a, b ^ neg_b))
+
+
+def _form(g: int) -> tuple[int, int, int, int]:
+    # The simplest shape first (constant, wire, AND, XOR), then the fewest leading negations.
+    for shape in range(5):
+        for na in (0, 1):
+            for nb in (0, 1):
+                for no in (0, 1):
+                    if gate_of_form(shape, na, nb, no) == g:
+                        return shape, na, nb, no
+    raise AssertionError(g)
+
+
+#: gate id -> (shape, neg_a, neg_b, neg_out): a constant is (SHAPE_CONST, 0, 0, value),
+#: a wire or NOT of A is (SHAPE_A, 0, 0, neg), of B (SHAPE_B, 0, 0, neg).
+FORMS: tuple[tuple[int, int, int, int], ...] = tuple(_form(g) for g in range(16))
+
+
+def on_literals(g: int, a: int, b: int, make) -> int:
+    """Gate ``g`` on literals ``a`` and ``b`` (``2 * node + complemented``; 0 is false, 1 true).
+
+    ``make(shape, x, y)`` builds the AND (``SHAPE_AND``) or XOR
+    (``SHAPE_XOR``) of two literals; constants and wires need no node.
+    """
+    shape, na, nb, no = FORMS[g]
+    if shape == SHAPE_CONST:
+        return no
+    if shape == SHAPE_A:
+        return a ^ no
+    if shape == SHAPE_B:
+        return b ^ no
+    return make(shape, a ^ na, b ^ nb) ^ no
+
+
+def _unary_form(bits: tuple[int, int], shape: int) -> tuple[int, int]:
+    f0, f1 = bits
+    return (SHAPE_CONST, f0) if f0 == f1 else (shape, f0)
+
+
+def fold(g: int, const_a: int | None = None, const_b: int | None = None, same: bool = False):
+    """What gate ``g`` folds to when an input is a known constant or both inputs are one signal.
+
+    Returns ``(SHAPE_CONST, value)``, ``(SHAPE_A, neg)`` / ``(SHAPE_B, neg)``
+    (input A / B, complemented when ``neg``), or None when nothing folds.
+    The rules apply in order: a constant gate, equal inputs, a constant A,
+    a constant B (with both constant, the result reads the constant B).  A
+    wire gate does not fold here: that is copy propagation (:data:`FORMS`).
+    """
+    if g in (FALSE, TRUE):
+        return SHAPE_CONST, g & 1
+    if same:
+        return _unary_form(on_equal_inputs(g), SHAPE_A)
+    if const_a is not None:
+        return _unary_form(cofactor_a(g, const_a), SHAPE_B)
+    if const_b is not None:
+        return _unary_form(cofactor_b(g, const_b), SHAPE_A)
+    return None
+
+
 def relaxation_coefficients() -> np.ndarray:
     """The (16, 4) matrix C with relaxation_g(a, b) = C[g] @ (1, a, b, ab).
 
@@ -211,6 +288,8 @@ def _check_tables() -> None:
             for b in (0, 1):
                 assert eval_expr(GATE_EXPRS[g], {"a": a, "b": b}) == truth(g, a, b), g
     assert len(BINARY_GATES) == 10
+    assert all(gate_of_form(*FORMS[g]) == g for g in range(16))
+    assert all((FORMS[g][0] >= SHAPE_AND) == (g in BINARY_GATES) for g in range(16))
 
 
 _check_tables()

@@ -40,7 +40,6 @@ class Op(IntEnum):
     LUT = 6        # operands: 1-6 bits; truth table in Graph.luts (bit m: operand j = (m >> j) & 1)
 
 
-BIT_OPS = frozenset({Op.INPUT, Op.CONST, Op.GATE, Op.NOT, Op.LUT})
 COUNT_OPS = frozenset({Op.POPCOUNT, Op.UINT})
 NARY_OPS = COUNT_OPS | {Op.LUT}
 #: The most inputs a LUT node may have.
@@ -152,9 +151,7 @@ def gate_kind(op: int, arg: int) -> str | None:
         return "not"
     if op != Op.GATE:
         return None
-    da, db = G.depends_on_a(arg), G.depends_on_b(arg)
-    if da and db:
+    shape, _, _, neg = G.FORMS[arg]
+    if shape >= G.SHAPE_AND:
         return "gate"
-    if arg in (G.NOT_A, G.NOT_B):
-        return "not"
-    return None
+    return "not" if shape != G.SHAPE_CONST and neg else None

@@ -35,17 +35,13 @@ class GraphStats:
 
 def _gate_depth_rule(g: int):
     """How a GATE node's depth follows from its fanins' depths."""
-    da, db = G.depends_on_a(g), G.depends_on_b(g)
-    if da and db:
+    shape, _, _, neg = G.FORMS[g]
+    if shape >= G.SHAPE_AND:
         return lambda x, y: 1 + max(x, y)
-    if g == G.PASS_A:
-        return lambda x, y: x
-    if g == G.PASS_B:
-        return lambda x, y: y
-    if g == G.NOT_A:
-        return lambda x, y: 1 + x
-    if g == G.NOT_B:
-        return lambda x, y: 1 + y
+    if shape == G.SHAPE_A:
+        return lambda x, y: x + neg      # a wire, or a NOT (one level)
+    if shape == G.SHAPE_B:
+        return lambda x, y: y + neg
     return lambda x, y: 0  # constant
 
 

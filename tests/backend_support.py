@@ -93,3 +93,19 @@ def plane_values(graph, planes: np.ndarray) -> np.ndarray:
     nodes = list(PlaneLayout.of(graph).planes)
     bits = Graph(graph.n_inputs, graph.op, graph.arg, graph.a, graph.b, graph.operands, nodes)
     return np.stack(evaluate(bits, planes)) if nodes else np.zeros((0, planes.shape[1]))
+
+
+def sources_from_two_empty_caches(model, target, level, tmp_path, monkeypatch, **options):
+    """The source ``target`` emits for ``model`` lowered from two separate empty caches, then from a warm one.
+
+    Each lowering really runs the pipeline (the cache directory is new and
+    empty), so comparing the first two compares two independent runs, not
+    a cached copy with itself; the third reads the first one's entry back.
+    """
+    from gatecc.compiler import lower_to_source
+
+    out = []
+    for name in ("first", "second", "first"):
+        monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path / f"cache-{target}-{level}-{name}"))
+        out.append(lower_to_source(model, target, level, **options).source)
+    return out

@@ -1,6 +1,6 @@
 """A writer and a reference evaluator for model format v1 that share no code with gatecc.
 
-They follow docs/model-format.md and the gate definition in DESIGN.md
+They follow docs/model-format.md and the gate definition in docs/design.md
 (f(a, b) = (id >> (3 - 2a - b)) & 1, argmax ties to the lowest id) directly,
 one sample at a time in plain Python, so that gatecc is checked against an
 independent reading of the contract.

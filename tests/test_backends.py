@@ -12,7 +12,8 @@ import gatecc
 from gatecc.ir.evaluate import all_inputs
 from gatecc.testing import input_batches, logic_nets, raw_graphs
 
-from backend_support import assert_matches_soft, runnable_targets
+from backend_support import assert_matches_soft, runnable_targets, sources_from_two_empty_caches
+from gatecc.backends import get_target, target_names
 
 X9 = all_inputs(9)
 TARGETS = runnable_targets()
@@ -54,13 +55,17 @@ def test_any_batch_size(target):
     assert empty.shape == (0, 4) and empty.dtype == np.int32
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_source_is_deterministic(target):
+@pytest.mark.parametrize("target", target_names())
+@pytest.mark.parametrize("level", [0, 3])
+def test_source_is_deterministic(target, level, tmp_path, monkeypatch):
+    # Two separate empty caches: two real runs of the pipeline, compared byte for byte.
     from foreign import random_arrays
     from gatecc.model import net_from_arrays
 
     net = net_from_arrays(random_arrays(6, k=2))
-    assert gatecc.compile(net, target=target).source == gatecc.compile(net, target=target).source
+    first, second, cached = sources_from_two_empty_caches(net, target, level, tmp_path, monkeypatch)
+    assert (tmp_path / f"cache-{target}-{level}-second").is_dir()     # the second run wrote its own entry
+    assert first == second == cached
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -98,3 +103,18 @@ def test_odd_graphs_match_the_reference_evaluator(target, graph, level, seed):
     x = np.random.default_rng(seed).integers(0, 2, (70, graph.n_inputs), dtype=np.uint8)
     got = gatecc.compile(graph, target=target, opt_level=level)(x)
     np.testing.assert_array_equal(got.astype(np.int64), evaluate_samples(graph, x))
+
+
+@pytest.mark.parametrize("target", target_names())
+def test_unknown_options_are_an_error_naming_the_option(target):
+    from foreign import random_arrays
+    from gatecc.compiler import lower_to_source
+    from gatecc.lower import lower
+    from gatecc.model import net_from_arrays
+
+    net = net_from_arrays(random_arrays(8, k=2))
+    with pytest.raises(gatecc.TargetError, match="no option 'chunk_size'"):
+        lower_to_source(net, target, 0, cache=False, chunk_size=64)
+    if target in ("c", "llvm", "wgsl", "wgsl-fn"):          # their emit checks too, when called directly
+        with pytest.raises(gatecc.TargetError, match="chunk_size"):
+            get_target(target).emit(lower(net), chunk_size=64)

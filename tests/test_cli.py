@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, run_cli
 from foreign import random_arrays, reference_outputs, write
 
 
@@ -23,6 +23,19 @@ def test_lower_writes_c_that_is_byte_identical_across_runs(tmp_path, cli, model)
         assert r1.returncode == 0 and r2.returncode == 0, r1.stderr
         a, b = (tmp_path / "a.c").read_bytes(), (tmp_path / "b.c").read_bytes()
         assert a == b and b"gatecc_eval" in a
+
+
+def test_lower_goes_through_the_compiler_and_its_cache(tmp_path, cli, model, monkeypatch):
+    # gatecc lower is compiler.lower_to_source: same bytes as the library without a cache, and it fills the cache.
+    from gatecc.compiler import lower_to_source
+    from gatecc.load import load
+
+    monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path / "cache"))
+    res = cli("lower", "m.npz", "--target", "c", "-O2", "-o", "a.c")
+    assert res.returncode == 0, res.stderr
+    assert len(list((tmp_path / "cache").glob("lowered-*.npz"))) == 1
+    expected = lower_to_source(load(tmp_path / "m.npz"), "c", 2, cache=False).source
+    assert (tmp_path / "a.c").read_text() == expected
 
 
 def test_lower_to_stdout_and_pass_stats(cli, model):
@@ -119,3 +132,45 @@ def test_lower_to_c_does_not_import_jax_or_jit_toolchains(tmp_path, model):
             "print(sorted(m for m in ('jax', 'llvmlite', 'wgpu', 'hypothesis') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def _stderr_on_a_terminal(args, cwd, env=None):
+    """Run gatecc with stderr on a pseudo-terminal; returns (exit status, what the terminal got)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "gatecc", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:                      # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("command", [["lower", "-o", "x.c"], ["stats"], ["run", "--target", "c"]])
+def test_progress_bar_on_a_terminal_only_and_quiet_silences_it(tmp_path, model, command, monkeypatch):
+    import os
+
+    env = dict(os.environ, GATECC_CACHE_DIR=str(tmp_path / "cache"))
+    args = [command[0], "m.npz", "-O2", *command[1:]]
+    status, shown = _stderr_on_a_terminal(args, tmp_path, env)
+    assert status == 0, shown
+    assert "gatecc" in shown and "strash" in shown              # the bar names the pass it runs
+    if command[0] == "run":
+        assert "build c" in shown
+    env["GATECC_CACHE_DIR"] = str(tmp_path / "cache2")
+    status, shown = _stderr_on_a_terminal([*args, "--quiet"], tmp_path, env)
+    assert status == 0 and shown == ""
+    res = run_cli(*args, cwd=tmp_path)                           # stderr a pipe: no bar
+    assert res.returncode == 0 and res.stderr == ""

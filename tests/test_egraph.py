@@ -22,7 +22,7 @@ from gatecc.lower import lower
 from gatecc.testing import logic_nets
 
 # An independent evaluator for patterns: and/or/xor/not by Python operators,
-# the other gate kinds by the DESIGN.md bitwise table (not by gates.truth).
+# the other gate kinds by the docs/design.md bitwise table (not by gates.truth).
 BITWISE = {
     0: lambda a, b: 0, 1: lambda a, b: a & b, 2: lambda a, b: a & (1 - b), 3: lambda a, b: a,
     4: lambda a, b: (1 - a) & b, 5: lambda a, b: b, 6: lambda a, b: a ^ b, 7: lambda a, b: a | b,

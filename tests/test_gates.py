@@ -1,4 +1,4 @@
-"""The gate table against the reference facts of DESIGN.md section 2."""
+"""The gate table against the reference facts of docs/design.md section 2."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 
 from gatecc.ir import gates as G
 
-# The DESIGN.md table, written out independently of the code under test.
+# The docs/design.md table, written out independently of the code under test.
 BITWISE = {
     0: lambda a, b: 0, 1: lambda a, b: a & b, 2: lambda a, b: a & ~b & 1, 3: lambda a, b: a,
     4: lambda a, b: ~a & b & 1, 5: lambda a, b: b, 6: lambda a, b: a ^ b, 7: lambda a, b: a | b,
@@ -72,3 +72,39 @@ def test_evaluate_words_is_bitwise_truth_table():
             bb = ((b >> np.uint64(k)) & np.uint64(1)).astype(int)
             bo = ((out >> np.uint64(k)) & np.uint64(1)).astype(int)
             assert list(bo) == [BITWISE[g](int(x), int(y)) for x, y in zip(ba, bb)]
+
+
+SHAPE_FN = {G.SHAPE_CONST: lambda a, b: 0, G.SHAPE_A: lambda a, b: a, G.SHAPE_B: lambda a, b: b,
+            G.SHAPE_AND: lambda a, b: a & b, G.SHAPE_XOR: lambda a, b: a ^ b}
+# Which ids are constants, wires / NOTs of one input, and real 2-input gates (read off the table above).
+EXPECTED_SHAPE = {0: "const", 15: "const", 3: "a", 12: "a", 5: "b", 10: "b", 6: "xor", 9: "xor"}
+
+
+@pytest.mark.parametrize("g", range(16))
+def test_every_gate_is_one_shape_with_complemented_edges(g):
+    shape, na, nb, no = G.FORMS[g]
+    for a, b in BITS:
+        assert no ^ SHAPE_FN[shape](a ^ na, b ^ nb) == BITWISE[g](a, b)
+    name = {G.SHAPE_CONST: "const", G.SHAPE_A: "a", G.SHAPE_B: "b", G.SHAPE_AND: "and", G.SHAPE_XOR: "xor"}[shape]
+    assert name == EXPECTED_SHAPE.get(g, "and")
+    assert G.gate_of_form(shape, na, nb, no) == g
+    # on_literals builds the same function on literals (2 * node + complemented).
+    made = []
+    G.on_literals(g, 4, 6, lambda s, x, y: made.append((s, x, y)) or 8)
+    assert len(made) == (shape >= G.SHAPE_AND)
+
+
+@pytest.mark.parametrize("g", range(16))
+def test_fold_agrees_with_the_table(g):
+    def value(shape, neg, a, b):
+        return neg if shape == G.SHAPE_CONST else (a if shape == G.SHAPE_A else b) ^ neg
+
+    for a, b in BITS:
+        shape, neg = G.fold(g, const_a=a)                    # B still unknown: A fixed
+        assert value(shape, neg, a, b) == BITWISE[g](a, b)
+        shape, neg = G.fold(g, const_b=b)
+        assert value(shape, neg, a, b) == BITWISE[g](a, b)
+    for x in (0, 1):
+        shape, neg = G.fold(g, same=True)
+        assert value(shape, neg, x, x) == BITWISE[g](x, x)
+    assert (G.fold(g) is None) == (g not in (0, 15))

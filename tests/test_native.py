@@ -285,7 +285,7 @@ def test_second_compile_is_instant(monkeypatch, tmp_path):
         raise AssertionError("the second compile redid work")
 
     monkeypatch.setattr(cbuild, "_run_all", must_not_run)       # no compiler
-    monkeypatch.setattr(compiler, "optimize", must_not_run)     # no passes
+    monkeypatch.setattr(compiler, "run_pipeline", must_not_run)  # no passes
     again = gatecc.compile(net, target="c")
     assert again.source == first.source and again.graph == first.graph
     assert [s.name for s in again.passes] == [s.name for s in first.passes]
@@ -339,3 +339,15 @@ def test_cli_native_option_errors(tmp_path, cli, args, needles):
 
     write(tmp_path / "m.npz", random_arrays(31, widths=(20, 10)))
     assert_one_line_error(cli(*args), *needles)
+
+
+def test_both_runtimes_take_the_descriptor_layout_from_one_definition():
+    # runtime.c is generated with abi.py's indices; the LLVM runtime imports them.
+    from gatecc.backends import abi, llvm_runtime
+    from gatecc.backends.c_runtime import runtime_source
+
+    source = runtime_source()
+    assert "@GATECC_ABI@" not in source and abi.c_definitions() in source
+    assert source.count("enum { D_ABI") == 1
+    assert (llvm_runtime.D_N_IN, llvm_runtime.D_OUTPUTS) == (abi.DESCRIPTOR_FIELDS.index("n_in"),
+                                                            len(abi.DESCRIPTOR_FIELDS))

@@ -98,9 +98,9 @@ def test_function_rejects_bad_names(name):
 
 def test_chunk_option_is_checked():
     for bad in (0, -3, 2.5, "8", True):
-        with pytest.raises(gatecc.TargetError, match="chunk_gates"):
+        with pytest.raises(gatecc.TargetError, match="chunk_nodes"):
             lower_to_source(parse_graph("gatecc-ir 1\ninputs 1\n%1 = not %0\noutputs %1\n"),
-                            "wgsl", 0, chunk_gates=bad)
+                            "wgsl", 0, chunk_nodes=bad)
 
 
 def test_emitted_shader_is_deterministic_and_split_as_asked():
@@ -108,12 +108,12 @@ def test_emitted_shader_is_deterministic_and_split_as_asked():
     from gatecc.model import net_from_arrays
 
     net = net_from_arrays(random_arrays(3, widths=(30, 20, 10), k=2))
-    a = lower_to_source(net, "wgsl", 1, chunk_gates=8)
-    b = lower_to_source(net, "wgsl", 1, chunk_gates=8)
+    a = lower_to_source(net, "wgsl", 1, chunk_nodes=8)
+    b = lower_to_source(net, "wgsl", 1, chunk_nodes=8)
     assert a.source == b.source
     n_chunks = len(plan(a.graph, 8).chunks)
     assert n_chunks > 1 and a.source.count("@compute") == n_chunks
-    assert "mid_planes" in a.source and "mid_planes" not in emit_wgsl(a.graph, chunk_gates=10**6)
+    assert "mid_planes" in a.source and "mid_planes" not in emit_wgsl(a.graph, chunk_nodes=10**6)
 
 
 # ---------------------------------------------------------------- on the adapter
@@ -142,7 +142,7 @@ def validate(gpu, source):
 @given(net=logic_nets(n_inputs=st.integers(1, 40), max_width=40), level=st.sampled_from([0, 2]),
        chunk=st.sampled_from([1, 7, 64, 1024]))
 def test_naga_accepts_every_emitted_shader(gpu, net, level, chunk):
-    lowered = lower_to_source(net, "wgsl", level, chunk_gates=chunk)
+    lowered = lower_to_source(net, "wgsl", level, chunk_nodes=chunk)
     validate(gpu, lowered.source)
     validate(gpu, emit_wgsl_function(lowered.graph))
 
@@ -150,7 +150,7 @@ def test_naga_accepts_every_emitted_shader(gpu, net, level, chunk):
 @needs_gpu
 @given(graph=raw_graphs())
 def test_naga_accepts_odd_graphs(gpu, graph):
-    validate(gpu, emit_wgsl(graph, chunk_gates=3))
+    validate(gpu, emit_wgsl(graph, chunk_nodes=3))
     validate(gpu, emit_wgsl_function(graph))
 
 
@@ -158,7 +158,7 @@ def test_naga_accepts_odd_graphs(gpu, graph):
 @settings(max_examples=15)
 @given(net=logic_nets(n_inputs=9, max_width=16), chunk=st.integers(1, 12), level=st.sampled_from([0, 2]))
 def test_split_shaders_match_the_soft_model(net, chunk, level):
-    compiled = gatecc.compile(net, target="wgsl", opt_level=level, chunk_gates=chunk)
+    compiled = gatecc.compile(net, target="wgsl", opt_level=level, chunk_nodes=chunk)
     assert compiled.source.count("@compute") == len(plan(compiled.graph, chunk).chunks)
     assert_matches_soft(net, compiled, X9)
 
@@ -167,7 +167,7 @@ def test_split_shaders_match_the_soft_model(net, chunk, level):
 @settings(max_examples=15)
 @given(graph=raw_graphs(), chunk=st.sampled_from([2, 1000]), batch=st.integers(1, 100))
 def test_odd_graphs_run_exactly(graph, chunk, batch):
-    compiled = gatecc.compile(graph, target="wgsl", opt_level=0, chunk_gates=chunk)
+    compiled = gatecc.compile(graph, target="wgsl", opt_level=0, chunk_nodes=chunk)
     x = np.random.default_rng(batch).integers(0, 2, (batch, graph.n_inputs)).astype(np.uint8)
     np.testing.assert_array_equal(compiled(x).astype(np.int64), evaluate_samples(compiled.graph, x))
 
@@ -178,7 +178,7 @@ def test_a_big_graph_is_split_and_exact():
     from foreign import random_arrays
 
     net = net_from_arrays(random_arrays(11, n_inputs=32, widths=(200, 200, 100), k=5))
-    compiled = gatecc.compile(net, target="wgsl", opt_level=2, chunk_gates=128)
+    compiled = gatecc.compile(net, target="wgsl", opt_level=2, chunk_nodes=128)
     assert compiled.source.count("@compute") >= 4
     x = np.random.default_rng(2).integers(0, 2, (777, 32)).astype(bool)
     assert_matches_soft(net, compiled, x)
@@ -195,7 +195,7 @@ def test_batches_bigger_than_one_binding_run_in_spans():
     from gatecc.model import net_from_arrays
     from foreign import random_arrays
 
-    kernel, graph = load_kernel(net_from_arrays(random_arrays(12, n_inputs=10, widths=(20, 6), k=3)), chunk_gates=10)
+    kernel, graph = load_kernel(net_from_arrays(random_arrays(12, n_inputs=10, widths=(20, 6), k=3)), chunk_nodes=10)
     kernel.max_span = 6          # as if a binding held only 6 u32 words per plane
     x = np.random.default_rng(3).integers(0, 2, (1000, 10)).astype(np.uint8)
     got = decode(graph, kernel.run(pack_bits(x)), len(x))

@@ -20,7 +20,7 @@ import urllib.request
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
-# Headless Chromium with WebGPU on its bundled SwiftShader (DESIGN.md section 6).
+# Headless Chromium with WebGPU on its bundled SwiftShader (docs/design.md section 5).
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",

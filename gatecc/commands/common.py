@@ -80,6 +80,12 @@ def add_head_arg(p: argparse.ArgumentParser) -> None:
                         "the decision is built as gates, so the optimiser sees it (docs/heads.md)")
 
 
+def add_quiet_arg(p: argparse.ArgumentParser) -> None:
+    """--quiet: no progress bar (one is drawn on stderr only when stderr is a terminal)."""
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar on standard error (drawn only when it is a terminal)")
+
+
 def add_native_args(p: argparse.ArgumentParser, threads: bool = False) -> None:
     """--vector-bits (and --threads) for the native targets (c, llvm)."""
     p.add_argument("--vector-bits", type=int, choices=(64, 128, 256, 512), metavar="BITS",
@@ -112,12 +118,23 @@ def optimised_graph(args, after_pass=None, model=None):
     Returns (graph, stats).
     """
     from ..compiler import to_graph, with_head
-    from ..ir.passes import PipelineError, optimize, parse_pipeline, run_pipeline
+    from ..ir.passes import PipelineError, opt_pipeline, parse_pipeline, run_pipeline
+    from ..progress import Progress, wanted
 
     graph = with_head(to_graph(load_model(args) if model is None else model), getattr(args, "head", None))
     try:
-        if getattr(args, "passes", None) is not None:
-            return run_pipeline(graph, parse_pipeline(args.passes), after_pass=after_pass)
-        return optimize(graph, args.opt_level, after_pass=after_pass)
+        text = getattr(args, "passes", None)
+        pipeline = parse_pipeline(text) if text is not None else opt_pipeline(args.opt_level)
     except PipelineError as exc:
         raise CommandError(str(exc)) from None
+    bar = Progress([p.spec() for p in pipeline], "gatecc", enabled=wanted(getattr(args, "quiet", False)))
+
+    def after(p, g, st):
+        bar.step()
+        if after_pass is not None:
+            after_pass(p, g, st)
+
+    try:
+        return run_pipeline(graph, pipeline, after_pass=after)
+    finally:
+        bar.close()

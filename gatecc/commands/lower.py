@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .common import (
-    CommandError,
-    add_head_arg,
-    add_model_args,
-    add_native_args,
-    add_opt_args,
-    formatter,
-    load_model,
-    native_options,
-    optimised_graph,
-    write_output,
-)
+from .common import CommandError, add_head_arg, add_model_args, add_native_args, add_opt_args
+from .common import add_quiet_arg, formatter, load_model, native_options, write_output
 
 
 def register(sub) -> None:
@@ -32,6 +22,7 @@ def register(sub) -> None:
     add_opt_args(p)
     add_head_arg(p)
     add_native_args(p)
+    add_quiet_arg(p)
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")
@@ -39,23 +30,27 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    """Lower, optimise, legalize, emit and write."""
+    """Lower, optimise, legalize, emit and write (through :func:`gatecc.compiler.lower_to_source`)."""
     from ..backends import get_target
-    from ..compiler import emit_options
+    from ..compiler import emit_options, lower_to_source
+    from ..ir.passes import PipelineError
     from ..ir.text import print_graph
+    from ..progress import wanted
 
-    target = get_target(args.target)
-    options = native_options(args, target)
+    options = native_options(args, get_target(args.target))
 
     def show(p, graph, stats):
-        if args.print_ir_after_all:
-            sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
+        sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")
 
     model = load_model(args)
-    graph, stats = optimised_graph(args, after_pass=show, model=model)
-    legal = target.legalize(graph)
-    emit = emit_options(model, options, args.head)
-    source = target.emit(legal, **emit)
+    target = get_target(args.target)
+    try:
+        lowered = lower_to_source(model, args.target, args.opt_level, passes=args.passes,
+                                  after_pass=show if args.print_ir_after_all else None,
+                                  progress=wanted(args.quiet), head=args.head, **options)
+    except PipelineError as exc:
+        raise CommandError(str(exc)) from None
+    source = lowered.source
     if target.name == "c" and getattr(model, "encoder", None) is not None:
         from ..backends.float_entry import emit_c_encoder
 
@@ -65,9 +60,9 @@ def run(args) -> int:
     if hasattr(target, "companions"):
         if args.output in (None, "-"):
             raise CommandError(f"target {target.name!r} writes a source and a header: give -o OUT{target.suffix}")
-        extra = target.companions(legal, args.output, **emit)
+        extra = target.companions(lowered.graph, args.output, **emit_options(model, options, args.head))
     if args.stats:
-        for st in stats:
+        for st in lowered.passes:
             sys.stderr.write(st.summary() + "\n")
     write_output(args.output, source)
     for path, text in extra.items():

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from .common import (
-    CommandError,
-    add_head_arg,
-    add_model_args,
-    add_native_args,
-    add_opt_args,
-    formatter,
-    load_model,
-    native_options,
-    write_output,
-)
+from .common import CommandError, add_head_arg, add_model_args, add_native_args, add_opt_args
+from .common import add_quiet_arg, formatter, load_model, native_options, write_output
 
 
 def register(sub) -> None:
@@ -29,6 +20,7 @@ def register(sub) -> None:
     add_opt_args(p, passes=False)
     add_head_arg(p)
     add_native_args(p, threads=True)
+    add_quiet_arg(p)
     p.add_argument("--input", "-i", action="append", metavar="BITS",
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
     p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs; for a net with an input encoder (format v2), "
@@ -53,10 +45,12 @@ def run(args) -> int:
     from ..backends import default_target, get_target
     from ..compiler import compile as compile_net
     from ..ir.evaluate import all_inputs
+    from ..progress import wanted
 
     target = args.target or default_target()
     options = native_options(args, get_target(target))
     net = compile_net(load_model(args), target=target, opt_level=args.opt_level, head=args.head,
+                      progress=wanted(args.quiet),
                       **options)
     n = net.n_inputs
     if args.npy:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .common import CommandError, add_head_arg, add_model_args, add_opt_args, formatter, optimised_graph
+from .common import CommandError, add_head_arg, add_model_args, add_opt_args, add_quiet_arg, formatter, optimised_graph
 
 
 def register(sub) -> None:
@@ -15,6 +15,7 @@ def register(sub) -> None:
     add_model_args(p)
     add_opt_args(p)
     add_head_arg(p)
+    add_quiet_arg(p)
     p.add_argument("--target", "-t", metavar="TARGET",
                    help="also report the generated code's size for TARGET (c-embedded: code and RAM bytes, "
                         "measured with gcc -Os for the host and, when installed, arm-none-eabi-gcc for a Cortex-M4)")

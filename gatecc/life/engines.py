@@ -169,11 +169,25 @@ void gatecc_life_threads(int n);
 LIFE_FLAGS = ("-O3", "-fopenmp")
 
 
-#: Boards with fewer words than this step on one thread: a step then takes
-#: well under a millisecond, less than what synchronising threads every step
-#: costs once the machine is busy (measured: 2 threads on a loaded 2-core
-#: machine ran a 512x512 board 40x slower than 1).
+#: Words of a step each thread gets at least: a board of fewer than twice
+#: this many words steps on one thread whatever ``threads`` asks for.  Such a
+#: step takes well under a millisecond, less than what handing work to a
+#: second thread every step costs once the machine is busy (measured: 2
+#: threads on a loaded 2-core machine ran a 512x512 board 300x slower than 1,
+#: benchmarks/threads_load.py).
 THREAD_MIN_WORDS = 1 << 15
+
+
+def _passive_openmp() -> None:
+    """Make OpenMP's idle threads sleep instead of spinning (unless the user chose a policy).
+
+    Spinning threads steal the core another process needs, and a spinning
+    team on a busy core waits a whole time slice for its last member.
+    libgomp reads these variables once, when it is loaded, so this runs
+    before the first engine library is.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("GOMP_SPINCOUNT", "0")
 
 
 class FusedCEngine:
@@ -184,14 +198,15 @@ class FusedCEngine:
     def __init__(self, graph: Graph, threads: int | None = None):
         from ..backends.cbuild import load_library
 
+        _passive_openmp()
         self.source = emit_life_c(graph)
         self._ffi, self._lib = load_library(self.source, LIFE_CDEF, flags=LIFE_FLAGS)
         self.threads = threads
 
     def _threads_for(self, words: int) -> int:
-        if self.threads:
-            return self.threads
-        return (os.cpu_count() or 1) if words >= THREAD_MIN_WORDS else 1
+        # ``threads`` (default: every core) is a ceiling: each thread gets at least THREAD_MIN_WORDS words.
+        wanted = self.threads or os.cpu_count() or 1
+        return max(1, min(wanted, words // THREAD_MIN_WORDS))
 
     def run(self, words: np.ndarray, steps: int) -> np.ndarray:
         """Advance a packed (N, N/64) board by ``steps`` generations."""

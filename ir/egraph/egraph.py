@@ -107,15 +107,8 @@ class EGraph:
         ca, cb = self.const[a], self.const[b]
         if ca is not None and cb is not None:
             return G.truth(op, ca, cb)
-        if a == b:
-            bits = G.on_equal_inputs(op)
-        elif ca is not None:
-            bits = G.cofactor_a(op, ca)
-        elif cb is not None:
-            bits = G.cofactor_b(op, cb)
-        else:
-            return None
-        return bits[0] if bits[0] == bits[1] else None
+        folded = G.fold(op, ca, cb, a == b)
+        return folded[1] if folded is not None and folded[0] == G.SHAPE_CONST else None
 
     # -- merging --------------------------------------------------------------
     def union(self, a: int, b: int) -> bool:

@@ -106,11 +106,6 @@ def extract(eg: EGraph, roots) -> Extracted:
     return Extracted(tuple(nodes), out, cost, max((depth[eg.find(r)] for r in roots), default=0))
 
 
-def term_cost(nodes) -> int:
-    """DAG cost of a node list in :class:`Extracted` form."""
-    return sum(enode_cost(n) for n in nodes)
-
-
 def evaluate_extracted(ex: Extracted, inputs: dict[int, int]) -> list[int]:
     """Values of the roots for input bits ``inputs`` (var index -> bit); used by tests."""
     from .. import gates as G

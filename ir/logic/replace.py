@@ -34,17 +34,11 @@ class Implementation:
 
 def _unary(g: int, x, y):
     """Literal of a degenerate gate id on literals x, y (None stays unknown)."""
-    da = G.depends_on_a(g)
-    bits = G.cofactor_b(g, 0) if da else G.cofactor_a(g, 0)
-    kind = G.unary_function(bits)
-    if kind == "const0":
-        return 0
-    if kind == "const1":
-        return 1
-    keep = x if da else y
-    if keep is None:
-        return None
-    return keep if kind == "copy" else keep ^ 1
+    shape, _, _, neg = G.FORMS[g]
+    if shape == G.SHAPE_CONST:
+        return neg
+    keep = x if shape == G.SHAPE_A else y
+    return None if keep is None else keep ^ neg
 
 
 def dry_run(net: XAG, impl: Implementation, inputs: list[int], cone: set[int], xor_cost: int = 1,
@@ -62,7 +56,7 @@ def dry_run(net: XAG, impl: Implementation, inputs: list[int], cone: set[int], x
         x, y = vals[a], vals[b]
         if g not in GATE_XAG:
             vals.append(_unary(g, x, y))
-            levels.append(levels[a] if G.depends_on_a(g) else levels[b])
+            levels.append(levels[a] if G.FORMS[g][0] == G.SHAPE_A else levels[b])
             continue
         kind, na, nb, no = GATE_XAG[g]
         lit = None

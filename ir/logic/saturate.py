@@ -1,6 +1,6 @@
 """Equality saturation in bounded windows across an XAG.
 
-Saturating a whole circuit explodes (DESIGN.md section 6), so each node gets
+Saturating a whole circuit explodes (docs/design.md section 5), so each node gets
 a window instead (:mod:`.windows`: a reconvergence-driven cut of at most
 ``max_leaves`` leaves): the window's cone becomes an e-graph over the gate
 language, the runner saturates it within its limits, the DAG-cost extractor

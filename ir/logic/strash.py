@@ -16,41 +16,17 @@ million-gate net is canonical in a couple of seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from .. import gates as G
 from ..graph import Graph, Op
-from .xag import AND, GATE_XAG, XAG, XAG_GATE, XOR, Sinks
+from .arrays import ArrayNet, from_xag, live, to_graph  # noqa: F401  (the array form's home; re-exported)
 
-# Per gate id: kind (0 const, 1 wire of a, 2 wire of b, 3 AND, 4 XOR), negations.
-_KIND = np.zeros(16, dtype=np.int64)
-_NA = np.zeros(16, dtype=np.int64)
-_NB = np.zeros(16, dtype=np.int64)
-_NO = np.zeros(16, dtype=np.int64)
-for _g in range(16):
-    if _g in GATE_XAG:
-        _k, _na, _nb, _no = GATE_XAG[_g]
-        _KIND[_g] = 3 if _k == AND else 4
-        _NA[_g], _NB[_g], _NO[_g] = _na, _nb, _no
-    elif G.depends_on_a(_g):
-        _KIND[_g] = 1
-        _NO[_g] = 1 - G.cofactor_b(_g, 0)[1]      # 0: copy, 1: not
-    elif G.depends_on_b(_g):
-        _KIND[_g] = 2
-        _NO[_g] = 1 - G.cofactor_a(_g, 0)[1]
-    else:
-        _KIND[_g] = 0
-        _NO[_g] = _g & 1                           # constant value
-
-# XAG_GATE as an array: [is_xor, neg_a, neg_b, neg_out] -> gate id.
-_GATE_OF = np.zeros((2, 2, 2, 2), dtype=np.int32)
-for _x, _k in enumerate((AND, XOR)):
-    for _a in (0, 1):
-        for _b in (0, 1):
-            for _o in (0, 1):
-                _GATE_OF[_x, _a, _b, _o] = XAG_GATE[_k][_a][_b][_o]
+# Per gate id, :data:`gatecc.ir.gates.FORMS` as arrays: shape (0 const, 1 wire of a, 2 wire of b,
+# 3 AND, 4 XOR) and the negations of a, b and the output.
+_KIND, _NA, _NB, _NO = (np.array(column, dtype=np.int64) for column in zip(*G.FORMS))
+assert (G.SHAPE_CONST, G.SHAPE_A, G.SHAPE_B, G.SHAPE_AND, G.SHAPE_XOR) == (0, 1, 2, 3, 4)
 
 
 def _levels(graph: Graph, block: int = 65536, max_sweeps: int = 48) -> np.ndarray:
@@ -151,42 +127,6 @@ def _gate_level(net: _Net, g: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nd
     return out
 
 
-@dataclass
-class ArrayNet:
-    """An XAG as arrays: node 0 is the constant, 1..n_inputs the inputs, then
-    AND/XOR nodes in topological order (fanins are literals ``2 * node + neg``).
-
-    ``sinks`` are the literals the graph's outputs read; ``outputs`` says how
-    (``("bit", i)`` or ``("popcount" | "uint", (i, ...))``, as :class:`.xag.Sinks`).
-    """
-
-    n_inputs: int
-    is_xor: np.ndarray
-    fa: np.ndarray
-    fb: np.ndarray
-    sinks: np.ndarray
-    outputs: tuple
-
-    @property
-    def first_gate(self) -> int:
-        """Id of the first AND/XOR node."""
-        return self.n_inputs + 1
-
-    @property
-    def n_nodes(self) -> int:
-        """Nodes, constant and inputs included."""
-        return len(self.fa)
-
-    def refs(self) -> np.ndarray:
-        """Readers of each node (fanouts plus sinks)."""
-        refs = np.zeros(self.n_nodes, dtype=np.int64)
-        gates = slice(self.first_gate, None)
-        np.add.at(refs, self.fa[gates] >> 1, 1)
-        np.add.at(refs, self.fb[gates] >> 1, 1)
-        np.add.at(refs, self.sinks >> 1, 1)
-        return refs
-
-
 def _sink_spec(graph: Graph) -> tuple[list[int], tuple]:
     nodes: list[int] = []
     outputs = []
@@ -230,188 +170,6 @@ def build(graph: Graph) -> ArrayNet:
                     sinks, outputs)
 
 
-def live(net: ArrayNet) -> ArrayNet:
-    """``net`` without the nodes no sink reads, renumbered (order kept)."""
-    size, first_gate = net.n_nodes, net.first_gate
-    alive = np.zeros(size, dtype=bool)
-    alive[:first_gate] = True
-    frontier = np.unique(net.sinks >> 1)
-    alive[frontier] = True
-    while len(frontier):
-        frontier = frontier[frontier >= first_gate]
-        kids = np.unique(np.concatenate([net.fa[frontier] >> 1, net.fb[frontier] >> 1]))
-        kids = kids[~alive[kids]]
-        alive[kids] = True
-        frontier = kids
-    if alive.all():
-        return net
-    new_id = np.cumsum(alive) - 1
-    keep = np.flatnonzero(alive)
-
-    def remap(lits):
-        return np.where(lits >= 0, 2 * new_id[np.maximum(lits, 0) >> 1] + (lits & 1), -1)
-
-    return ArrayNet(net.n_inputs, net.is_xor[keep], remap(net.fa[keep]), remap(net.fb[keep]),
-                    remap(net.sinks), net.outputs)
-
-
 def strash(graph: Graph) -> Graph:
     """``graph`` folded, inverter-free on edges, hashed and without dead logic."""
     return to_graph(live(build(graph)))
-
-
-def to_graph(net: ArrayNet) -> Graph:
-    """The gate graph of a live ``net``: one gate per node, each in the polarity most sinks want."""
-    size, first_gate = net.n_nodes, net.first_gate
-    sinks = net.sinks
-    gates = np.arange(first_gate, size)
-    # Polarity: a node most of whose sinks read its complement is emitted complemented.
-    votes = np.zeros(size, dtype=np.int64)
-    np.add.at(votes, sinks >> 1, np.where(sinks & 1, 1, -1))
-    pol = (votes > 0).astype(np.int64)
-    pol[:first_gate] = 0
-    # Graph node numbering: inputs 0..n-1, then the gates in id order.
-    n_in = net.n_inputs
-    node_of = np.full(size, -1, dtype=np.int64)
-    node_of[1:first_gate] = np.arange(n_in)
-    node_of[gates] = n_in + np.arange(len(gates))
-    fa, fb = net.fa[gates], net.fb[gates]
-    na = (fa & 1) ^ pol[fa >> 1]
-    nb = (fb & 1) ^ pol[fb >> 1]
-    gid = _GATE_OF[net.is_xor[gates].astype(np.int64), na, nb, pol[gates]]
-    op = [np.full(n_in, Op.INPUT, dtype=np.uint8), np.full(len(gates), Op.GATE, dtype=np.uint8)]
-    arg = [np.arange(n_in, dtype=np.int32), gid.astype(np.int32)]
-    a_ = [np.full(n_in, -1, dtype=np.int64), node_of[fa >> 1]]
-    b_ = [np.full(n_in, -1, dtype=np.int64), node_of[fb >> 1]]
-    extra_op, extra_arg, extra_a = [], [], []
-    next_id = n_in + len(gates)
-    made: dict[int, int] = {}
-
-    def sink_node(s: int) -> int:
-        nonlocal next_id
-        n = s >> 1
-        if n == 0:
-            key = -1 - (s & 1)
-            if key not in made:
-                extra_op.append(Op.CONST); extra_arg.append(s & 1); extra_a.append(-1)
-                made[key] = next_id
-                next_id += 1
-            return made[key]
-        if ((s & 1) ^ int(pol[n])) == 0:
-            return int(node_of[n])
-        if s not in made:
-            extra_op.append(Op.NOT); extra_arg.append(0); extra_a.append(int(node_of[n]))
-            made[s] = next_id
-            next_id += 1
-        return made[s]
-
-    mapped = [sink_node(int(s)) for s in sinks.tolist()]
-    outputs, operands = [], {}
-    for kind, ref in net.outputs:
-        if kind == "bit":
-            outputs.append(mapped[ref])
-            continue
-        extra_op.append(Op.POPCOUNT if kind == "popcount" else Op.UINT); extra_arg.append(0); extra_a.append(-1)
-        operands[next_id] = tuple(mapped[i] for i in ref)
-        outputs.append(next_id)
-        next_id += 1
-    op.append(np.array(extra_op, dtype=np.uint8))
-    arg.append(np.array(extra_arg, dtype=np.int32))
-    a_.append(np.array(extra_a, dtype=np.int64))
-    b_.append(np.full(len(extra_op), -1, dtype=np.int64))
-    return Graph(
-        n_inputs=n_in,
-        op=np.concatenate(op),
-        arg=np.concatenate(arg),
-        a=np.concatenate(a_),
-        b=np.concatenate(b_),
-        operands=operands,
-        outputs=outputs,
-    )
-
-
-def from_xag(xag: XAG, sinks: Sinks, order: list[int] | None = None) -> ArrayNet:
-    """The live part of a Python :class:`XAG` as arrays, numbered in ``order`` (default: topological)."""
-    order = xag.topological() if order is None else order
-    n_in = xag.n_inputs
-    new_id = np.zeros(xag.n_nodes, dtype=np.int64)
-    new_id[: n_in + 1] = np.arange(n_in + 1)
-    new_id[np.asarray(order, dtype=np.int64)] = np.arange(n_in + 1, n_in + 1 + len(order))
-    kind = np.asarray(xag.kind, dtype=np.int64)
-    fa_all, fb_all = np.asarray(xag.fa, dtype=np.int64), np.asarray(xag.fb, dtype=np.int64)
-    idx = np.asarray(order, dtype=np.int64)
-
-    def remap(lits):
-        return 2 * new_id[lits >> 1] + (lits & 1)
-
-    head = np.full(n_in + 1, -1, dtype=np.int64)
-    is_xor = np.concatenate([np.zeros(n_in + 1, dtype=np.int8), (kind[idx] == XOR).astype(np.int8)])
-    fa = np.concatenate([head, remap(fa_all[idx])]) if len(idx) else head
-    fb = np.concatenate([head, remap(fb_all[idx])]) if len(idx) else head
-    sink_lits = remap(np.asarray(xag.sinks, dtype=np.int64)) if xag.sinks else np.zeros(0, dtype=np.int64)
-    return ArrayNet(n_in, is_xor, fa, fb, sink_lits, sinks.outputs)
-
-
-def to_xag(net: ArrayNet) -> tuple[XAG, Sinks]:
-    """A Python :class:`XAG` of ``net`` (for the in-place algorithms)."""
-    xag = XAG(net.n_inputs)
-    lit = np.zeros(net.n_nodes, dtype=np.int64)
-    lit[: net.first_gate] = 2 * np.arange(net.first_gate)
-    lits = lit.tolist()
-    fa, fb, is_xor = net.fa.tolist(), net.fb.tolist(), net.is_xor.tolist()
-    make = xag.make
-    for n in range(net.first_gate, net.n_nodes):
-        a, b = fa[n], fb[n]
-        lits[n] = make(XOR if is_xor[n] else AND, lits[a >> 1] ^ (a & 1), lits[b >> 1] ^ (b & 1))
-    for s in net.sinks.tolist():
-        xag.add_sink(lits[s >> 1] ^ (s & 1))
-    return xag, Sinks(net.outputs)
-
-
-class ArrayBuilder:
-    """Builds an :class:`ArrayNet` node by node with folding and structural hashing.
-
-    A lighter :class:`XAG` for algorithms that only append (no fanouts,
-    reference counts or editing): nodes are numbered in creation order, which
-    is topological.
-    """
-
-    def __init__(self, n_inputs: int):
-        self.n_inputs = n_inputs
-        head = n_inputs + 1
-        self.is_xor: list[int] = [0] * head
-        self.fa: list[int] = [-1] * head
-        self.fb: list[int] = [-1] * head
-        self.table: dict[tuple[int, int, int], int] = {}
-
-    def make(self, kind: int, a: int, b: int) -> int:
-        """The literal of ``kind(a, b)`` (kind AND or XOR), folded and hashed."""
-        lit, norm = XAG.normalize(kind, a, b)
-        if norm is None:
-            return lit
-        (k, a, b), neg = norm
-        key = (int(k == XOR), a, b)
-        node = self.table.get(key)
-        if node is None:
-            node = len(self.fa)
-            self.table[key] = node
-            self.is_xor.append(key[0])
-            self.fa.append(a)
-            self.fb.append(b)
-        return 2 * node + neg
-
-    def gate(self, g: int, a: int, b: int) -> int:
-        """Gate id ``g`` on literals ``a`` and ``b``."""
-        if g in GATE_XAG:
-            kind, na, nb, no = GATE_XAG[g]
-            return self.make(kind, a ^ na, b ^ nb) ^ no
-        da = G.depends_on_a(g)
-        bits = G.cofactor_b(g, 0) if da else G.cofactor_a(g, 0)
-        kind = G.unary_function(bits)
-        keep = a if da else b
-        return {"const0": 0, "const1": 1, "copy": keep, "not": keep ^ 1}[kind]
-
-    def finish(self, sinks, outputs) -> ArrayNet:
-        """The network with these sink literals (dead nodes included; see :func:`live`)."""
-        return ArrayNet(self.n_inputs, np.array(self.is_xor, dtype=np.int8), np.array(self.fa, dtype=np.int64),
-                        np.array(self.fb, dtype=np.int64), np.asarray(sinks, dtype=np.int64), outputs)

@@ -11,6 +11,8 @@ the leaf budget allows.  Windows keep expensive local optimisations
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from . import truth as T
 from .xag import AND, XAG, XOR
 
@@ -43,22 +45,7 @@ def reconvergent_cut(net: XAG, root: int, max_leaves: int = 8, max_nodes: int = 
 
 def cone_nodes(net: XAG, root: int, leaves: set[int]) -> list[int]:
     """Nodes from ``leaves`` (exclusive) up to ``root``, fanins first."""
-    order: list[int] = []
-    seen = set(leaves)
-    stack = [(root, False)]
-    while stack:
-        n, expanded = stack.pop()
-        if expanded:
-            order.append(n)
-            continue
-        if n in seen:
-            continue
-        seen.add(n)
-        stack.append((n, True))
-        for x in (net.fb[n] >> 1, net.fa[n] >> 1):
-            if x not in seen:
-                stack.append((x, False))
-    return order
+    return net.postorder([root], defaultdict(int, dict.fromkeys(leaves, 1)))
 
 
 def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .. import gates as G
 from ..graph import Graph, Op
@@ -30,30 +29,18 @@ from ..graph import Graph, Op
 CONST, INPUT, AND, XOR = 0, 1, 2, 3
 
 
-def _decompose(g: int) -> tuple[int, int, int, int]:
-    """(kind, neg_a, neg_b, neg_out) with g(a, b) = neg_out ^ kind(a ^ neg_a, b ^ neg_b)."""
-    ops = {AND: lambda x, y: x & y, XOR: lambda x, y: x ^ y}
-    for kind in (AND, XOR):
-        for na in (0, 1):
-            for nb in (0, 1):
-                for no in (0, 1):
-                    if all(G.truth(g, a, b) == no ^ ops[kind](a ^ na, b ^ nb) for a in (0, 1) for b in (0, 1)):
-                        return kind, na, nb, no
-    raise ValueError(f"gate {g} is not a 2-input gate")
+#: xag kind of a gate shape of :mod:`gatecc.ir.gates`, and back.
+KIND_OF_SHAPE = {G.SHAPE_AND: AND, G.SHAPE_XOR: XOR}
+SHAPE_OF_KIND = {AND: G.SHAPE_AND, XOR: G.SHAPE_XOR}
 
+#: gate id -> (kind, neg_a, neg_b, neg_out) for the ten 2-input gates (:data:`gatecc.ir.gates.FORMS`).
+GATE_XAG: dict[int, tuple[int, int, int, int]] = {
+    g: (KIND_OF_SHAPE[G.FORMS[g][0]], *G.FORMS[g][1:]) for g in G.BINARY_GATES
+}
 
-#: gate id -> (kind, neg_a, neg_b, neg_out) for the ten 2-input gates.
-GATE_XAG: dict[int, tuple[int, int, int, int]] = {g: _decompose(g) for g in G.BINARY_GATES}
-
-
-def _compose(kind: int, na: int, nb: int, no: int) -> int:
-    """The gate id of ``no ^ kind(a ^ na, b ^ nb)`` (inverse of :data:`GATE_XAG`)."""
-    return next(g for g, d in GATE_XAG.items() if d == (kind, na, nb, no) or
-                (kind == XOR and d[0] == XOR and (na ^ nb ^ no) == d[3]))
-
-
-#: [kind][na][nb][no] -> gate id.
-XAG_GATE = {k: [[[_compose(k, na, nb, no) for no in (0, 1)] for nb in (0, 1)] for na in (0, 1)] for k in (AND, XOR)}
+#: [kind][na][nb][no] -> gate id (the inverse of :data:`GATE_XAG`).
+XAG_GATE = {k: [[[G.gate_of_form(SHAPE_OF_KIND[k], na, nb, no) for no in (0, 1)] for nb in (0, 1)] for na in (0, 1)]
+            for k in (AND, XOR)}
 
 
 @dataclass(frozen=True)
@@ -173,14 +160,10 @@ class XAG:
 
     def gate(self, g: int, a: int, b: int) -> int:
         """Gate id ``g`` (0-15) on literals ``a`` and ``b``."""
-        if g not in GATE_XAG:
-            da, db = G.depends_on_a(g), G.depends_on_b(g)
-            bits = G.cofactor_b(g, 0) if da else G.cofactor_a(g, 0)
-            kind = G.unary_function(bits)
-            keep = a if da else b
-            return {"const0": 0, "const1": 1, "copy": keep, "not": keep ^ 1}[kind]
-        kind, na, nb, no = GATE_XAG[g]
-        return self.make(kind, a ^ na, b ^ nb) ^ no
+        return G.on_literals(g, a, b, self._make_shape)
+
+    def _make_shape(self, shape: int, a: int, b: int) -> int:
+        return self.make(KIND_OF_SHAPE[shape], a, b)
 
     def add_sink(self, lit: int) -> int:
         """Keep ``lit`` alive as a sink; returns the sink's index."""
@@ -312,12 +295,21 @@ class XAG:
     # -- whole-network operations ------------------------------------------
     def topological(self) -> list[int]:
         """Live gate nodes that some sink reads, fanins first."""
-        order: list[int] = []
         seen = bytearray(len(self.kind))
-        for s in self.sinks:
-            root = s >> 1
-            if seen[root] or self.kind[root] not in (AND, XOR):
-                continue
+        for n, k in enumerate(self.kind):
+            if k not in (AND, XOR):
+                seen[n] = 1                  # the constant and the inputs are not listed
+        return self.postorder([s >> 1 for s in self.sinks], seen)
+
+    def postorder(self, roots, seen) -> list[int]:
+        """The nodes below ``roots`` not yet ``seen`` (marked as they are listed), fanins first.
+
+        ``seen[n]`` is true for a node not to enter (a bytearray over the
+        node ids, or a ``defaultdict(int)`` holding a cone's leaves).
+        """
+        order: list[int] = []
+        fa, fb = self.fa, self.fb
+        for root in roots:
             stack = [(root, False)]
             while stack:
                 n, expanded = stack.pop()
@@ -328,9 +320,8 @@ class XAG:
                     continue
                 seen[n] = 1
                 stack.append((n, True))
-                for x in (self.fb[n] >> 1, self.fa[n] >> 1):
-                    if not seen[x] and self.kind[x] in (AND, XOR):
-                        stack.append((x, False))
+                stack.append((fb[n] >> 1, False))       # fanin a on top: visited first
+                stack.append((fa[n] >> 1, False))
         return order
 
     def compact(self) -> "XAG":
@@ -363,19 +354,10 @@ def add_graph(net: XAG, graph: Graph) -> Sinks:
     """Build ``graph`` into ``net`` on its inputs (hashed and folded); returns how its outputs read the sinks."""
     if graph.n_inputs != net.n_inputs:
         raise ValueError(f"graph has {graph.n_inputs} inputs, the network {net.n_inputs}")
-    lit = [0] * graph.n_nodes
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
-    for i in range(graph.n_nodes):
-        op = ops[i]
-        if op == Op.GATE:
-            lit[i] = net.gate(args[i], lit[fa[i]], lit[fb[i]])
-        elif op == Op.NOT:
-            lit[i] = lit[fa[i]] ^ 1
-        elif op == Op.INPUT:
-            lit[i] = XAG.input_lit(args[i])
-        elif op == Op.CONST:
-            lit[i] = args[i]
+    from .arrays import bit_literals
+
+    lit = bit_literals(graph, net.gate)
+    ops = graph.op.tolist()
     outputs = []
     for o in graph.outputs:
         op = ops[o]
@@ -399,67 +381,8 @@ def to_graph(net: XAG, sinks: Sinks) -> Graph:
     A node whose sinks mostly want its complement is emitted complemented
     (its readers absorb the change into their gate ids), so a standalone NOT
     appears only where both polarities of a node feed sinks, or a sink reads
-    a complemented input.
+    a complemented input.  The one emitter is :func:`.arrays.to_graph`.
     """
-    order = net.topological()
-    # Polarity: emit node n as its complement when most sink reads want that.
-    votes: dict[int, int] = {}
-    for s in net.sinks:
-        votes[s >> 1] = votes.get(s >> 1, 0) + (1 if s & 1 else -1)
-    flip = {n for n, v in votes.items() if v > 0 and net.kind[n] in (AND, XOR)}
-    n_in = net.n_inputs
-    op = [int(Op.INPUT)] * n_in
-    arg = list(range(n_in))
-    a_ = [-1] * n_in
-    b_ = [-1] * n_in
-    node_of: dict[int, int] = {i + 1: i for i in range(n_in)}   # xag node -> graph node
-    pol: dict[int, int] = {i + 1: 0 for i in range(n_in)}       # graph node holds xag node ^ pol
-    for n in order:
-        x, y = net.fa[n], net.fb[n]
-        fx, fy = x >> 1, y >> 1
-        nx = (x & 1) ^ pol[fx]
-        ny = (y & 1) ^ pol[fy]
-        p = 1 if n in flip else 0
-        g = XAG_GATE[net.kind[n]][nx][ny][p]
-        node_of[n] = len(op)
-        pol[n] = p
-        op.append(int(Op.GATE))
-        arg.append(g)
-        a_.append(node_of[fx])
-        b_.append(node_of[fy])
-    consts: dict[int, int] = {}
-    nots: dict[int, int] = {}
+    from .arrays import from_xag, to_graph as emit
 
-    def sink_node(s: int) -> int:
-        n = s >> 1
-        if n == 0:
-            if s not in consts:
-                consts[s] = len(op)
-                op.append(int(Op.CONST)); arg.append(s & 1); a_.append(-1); b_.append(-1)
-            return consts[s]
-        if (s & 1) ^ pol[n] == 0:
-            return node_of[n]
-        if n not in nots:
-            nots[n] = len(op)
-            op.append(int(Op.NOT)); arg.append(0); a_.append(node_of[n]); b_.append(-1)
-        return nots[n]
-
-    sink_nodes = [sink_node(s) for s in net.sinks]
-    outputs, operands = [], {}
-    for kind, ref in sinks.outputs:
-        if kind == "bit":
-            outputs.append(sink_nodes[ref])
-            continue
-        node = len(op)
-        op.append(int(Op.POPCOUNT if kind == "popcount" else Op.UINT)); arg.append(0); a_.append(-1); b_.append(-1)
-        operands[node] = tuple(sink_nodes[i] for i in ref)
-        outputs.append(node)
-    return Graph(
-        n_inputs=n_in,
-        op=np.array(op, dtype=np.uint8),
-        arg=np.array(arg, dtype=np.int32),
-        a=np.array(a_, dtype=np.int64),
-        b=np.array(b_, dtype=np.int64),
-        operands=operands,
-        outputs=outputs,
-    )
+    return emit(from_xag(net, sinks))
