@@ -21,8 +21,9 @@ C99 compiler for any CPU.  The ABI (docs/c-embedded.md):
 
 ``gatecc_word_t`` is ``uint32_t`` unless the code is compiled with
 ``-DGATECC_WORD_BITS=64`` (``uint64_t``).  A model with an input encoder
-(model format v2) would add ``gatecc_eval1_f(const float *, int32_t *)``;
-see :func:`encoder_lines`, the hook for it.
+(model format v2) adds ``gatecc_eval1_f(const float *features, int32_t *out)``:
+``features[n_features]`` floats through the encoder's comparisons, then
+``gatecc_eval1`` (see :func:`encoder_lines`).
 """
 
 from __future__ import annotations
@@ -59,12 +60,29 @@ MAX_COUNT_BITS = 31
 def encoder_lines(encoder) -> list[str]:
     """C for ``gatecc_eval1_f`` (float features -> input bits -> outputs) from a model's input encoder.
 
-    The hook for model format v2's input encoders: without one (None, every
-    model gatecc reads today) there is no float entry point.
+    Bit k is ``features[F[k]] > T[k]`` compared in float, the comparison
+    :class:`gatecc.encoder.ThermometerEncoder` defines; thresholds are
+    written as hexadecimal float literals, so they are exact.  Without an
+    encoder (None) there is no float entry point.
     """
     if encoder is None:
         return []
-    raise TargetError("c-embedded: models with input encoders are not supported yet")
+    thresholds = ", ".join(f"{float(t).hex()}f" for t in encoder.threshold)
+    features = ", ".join(str(int(f)) for f in encoder.feature)
+    return [
+        f"static const float gatecc_thresholds[{encoder.n_bits}] = {{{thresholds}}};",
+        f"static const uint32_t gatecc_features[{encoder.n_bits}] = {{{features}}};",
+        "",
+        "void gatecc_eval1_f(const float *features, int32_t *out)",
+        "{",
+        f"    uint8_t in[{encoder.n_bits}];",
+        "    size_t k;",
+        f"    for (k = 0; k < {encoder.n_bits}; ++k)",
+        "        in[k] = (uint8_t)(features[gatecc_features[k]] > gatecc_thresholds[k]);",
+        "    gatecc_eval1(in, out);",
+        "}",
+        "",
+    ]
 
 
 def _chunk(index: int, chunk, ops, args, fa, fb) -> list[str]:

@@ -201,3 +201,58 @@ def test_reference_evaluator_agrees_on_a_raw_graph(tmp_path):
     from gatecc.lower import lower
 
     np.testing.assert_array_equal(single, evaluate_samples(lower(net), x))
+
+
+# Reads rows of float32 features from stdin, writes gatecc_eval1_f's outputs.
+FLOAT_HARNESS = r"""
+#include <stdio.h>
+#include "model.h"
+
+int main(void)
+{
+    float row[N_FEATURES];
+    int32_t y[GATECC_N_OUTPUTS];
+    size_t k;
+    while (fread(row, sizeof(float), N_FEATURES, stdin) == N_FEATURES) {
+        gatecc_eval1_f(row, y);
+        for (k = 0; k < GATECC_N_OUTPUTS; ++k) printf("%ld ", (long)y[k]);
+        printf("\n");
+    }
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("label, cc, flags, runner", PLATFORMS[:2], ids=[p[0] for p in PLATFORMS[:2]])
+def test_float_entry_point_applies_the_input_encoder(tmp_path, label, cc, flags, runner):
+    """A model with an input encoder gets gatecc_eval1_f: raw floats in, the soft model's hard classes out."""
+    from gatecc.encoder import fit_encoder
+    from gatecc.model import GroupSum, Layer, LogicNet
+
+    need(cc)
+    for tool in runner:
+        need(tool)
+    rng = np.random.default_rng(3)
+    train = rng.normal(size=(400, 5)).astype(np.float32)
+    encoder = fit_encoder(train, "quantile", 3)
+    layers, prev = [], encoder.n_bits
+    for w in (40, 40):
+        layers.append(Layer(rng.integers(0, prev, w), rng.integers(0, prev, w),
+                            logits=rng.normal(size=(w, 16)).astype(np.float32)))
+        prev = w
+    net = LogicNet(encoder.n_bits, layers, GroupSum(4, 2.0), encoder=encoder)
+    net.save(tmp_path / "enc.npz")
+    out = emit(tmp_path, tmp_path / "enc.npz", head="argmax")
+    assert "gatecc_eval1_f" in (tmp_path / "model.h").read_text()
+    # Test rows: fresh samples plus values exactly on the thresholds (a strict > must say 0 there).
+    x = np.concatenate([rng.normal(size=(300, 5)), np.zeros((5, 5))]).astype(np.float32)
+    for f in range(5):
+        x[-1 - f, f] = encoder.threshold[encoder.feature == f][0]
+    (tmp_path / "main.c").write_text(FLOAT_HARNESS)
+    exe = tmp_path / f"float-{label}"
+    subprocess.run([cc, *STRICT, *flags, "-DN_FEATURES=5", "-I", tmp_path, out, tmp_path / "main.c", "-o", exe],
+                   check=True, capture_output=True)
+    res = subprocess.run([*runner, str(exe)], input=x.tobytes(), capture_output=True, check=True)
+    got = np.array([[int(v) for v in line.split()] for line in res.stdout.decode().splitlines()])
+    want = np.asarray(gatecc.soft_eval(net, x, hard=True)).argmax(axis=1)
+    assert (got[:, 0] == want).all()

@@ -75,7 +75,9 @@ class Browser:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.2)
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        # Async scripts wait on SwiftShader, which is slow on a loaded machine: W3C's default 30 s is too short.
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "timeouts": {"script": 180000},
+                                                 "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": [a for a in CHROMIUM_ARGS if a not in drop_args] + list(extra_args)
             + [f"--user-data-dir={self.profile}"]}}}}
