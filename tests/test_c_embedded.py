@@ -70,7 +70,9 @@ def need(tool):
 def emit(tmp_path, model, head=None, level=2):
     out = tmp_path / "model.c"
     args = ["lower", model, "--target", "c-embedded", f"-O{level}", "-o", out] + (["--head", head] if head else [])
-    res = subprocess.run([sys.executable, "-m", "gatecc", *map(str, args)], capture_output=True, text=True)
+    # cwd: from the repository root, ./gatecc (the source tree) would shadow the installed package.
+    res = subprocess.run([sys.executable, "-m", "gatecc", *map(str, args)], capture_output=True, text=True,
+                         cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     return out
 

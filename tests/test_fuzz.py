@@ -64,7 +64,7 @@ def test_cli_subprocess_on_a_mutant(reader, tmp_path):
     path = F.Checker(tmp_path).write(seed, data)
     fmt = ["--from", seed.fmt] if seed.fmt else []
     proc = subprocess.run([sys.executable, "-m", "gatecc", "stats", str(path), *fmt],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)   # not the source tree
     assert proc.returncode in (0, 2), proc.stderr
     if proc.returncode == 2:
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -158,7 +158,7 @@ def test_two_devices_match_one(tmp_path):
         env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={n}", JAX_PLATFORMS="cpu")
         out = tmp_path / f"{n}.npy"
         proc = subprocess.run([sys.executable, "-c", script, str(out)], env=env, capture_output=True, text=True,
-                              timeout=300)
+                              timeout=300, cwd=tmp_path)      # not the source tree, which would shadow the package
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == str(n)
         got[n] = np.load(out)
