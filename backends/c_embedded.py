@@ -53,6 +53,20 @@ CHUNK_NODES = 256
 #: Options this target takes.
 OPTIONS = ("chunk_nodes", "encoder")
 
+#: The word type, chosen by -DGATECC_WORD_BITS (both the .h and the self-contained .c declare it).
+WORD_TYPE = (
+    "#ifndef GATECC_WORD_BITS",
+    "#define GATECC_WORD_BITS 32",
+    "#endif",
+    "#if GATECC_WORD_BITS == 64",
+    "typedef uint64_t gatecc_word_t;",
+    "#elif GATECC_WORD_BITS == 32",
+    "typedef uint32_t gatecc_word_t;",
+    "#else",
+    "#error \"GATECC_WORD_BITS must be 32 or 64\"",
+    "#endif",
+)
+
 #: Widest count output ``gatecc_eval1`` can return in an int32.
 MAX_COUNT_BITS = 31
 
@@ -147,16 +161,7 @@ def header(graph: Graph, guard: str = "GATECC_MODEL_H", encoder=None) -> str:
         f"#define GATECC_N_PLANES {len(layout.planes)}",
         f"#define GATECC_HAS_ENCODER {int(encoder is not None)}",
         "",
-        "#ifndef GATECC_WORD_BITS",
-        "#define GATECC_WORD_BITS 32",
-        "#endif",
-        "#if GATECC_WORD_BITS == 64",
-        "typedef uint64_t gatecc_word_t;",
-        "#elif GATECC_WORD_BITS == 32",
-        "typedef uint32_t gatecc_word_t;",
-        "#else",
-        "#error \"GATECC_WORD_BITS must be 32 or 64\"",
-        "#endif",
+        *WORD_TYPE,
         "",
         "/* Output k is planes gatecc_out_start[k] .. + gatecc_out_width[k] - 1 (LSB first);",
         "   gatecc_out_is_count[k] is 0 for a bit, 1 for a count or class. */",
@@ -194,16 +199,7 @@ def emit_source(graph: Graph, chunk_nodes: int = CHUNK_NODES, encoder=None) -> s
         "#include <stddef.h>",
         "#include <stdint.h>",
         "",
-        "#ifndef GATECC_WORD_BITS",
-        "#define GATECC_WORD_BITS 32",
-        "#endif",
-        "#if GATECC_WORD_BITS == 64",
-        "typedef uint64_t gatecc_word_t;",
-        "#elif GATECC_WORD_BITS == 32",
-        "typedef uint32_t gatecc_word_t;",
-        "#else",
-        "#error \"GATECC_WORD_BITS must be 32 or 64\"",
-        "#endif",
+        *WORD_TYPE,
         "#define GATECC_ZERO ((gatecc_word_t)0)",
         "#define GATECC_ONES ((gatecc_word_t)~(gatecc_word_t)0)",
         "",
