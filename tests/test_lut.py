@@ -18,7 +18,8 @@ X = all_inputs(N)
 def _by_definition(table, operands):
     """Bit m of the table, with m's bit j the value of operand j (docs/ir.md)."""
     rows = sum(X[:, o].astype(np.int64) << j for j, o in enumerate(operands))
-    return (table >> rows) & 1
+    # Python ints: a 6-input table can exceed int64, which numpy's shift would overflow.
+    return np.array([(table >> int(r)) & 1 for r in rows], dtype=np.int64)
 
 
 @st.composite
