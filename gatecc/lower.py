@@ -19,11 +19,16 @@ def lower(net: LogicNet) -> Graph:
     for layer in net.layers:
         gates, a, b = layer.gate_ids().tolist(), layer.a.tolist(), layer.b.tolist()
         prev = [bld.gate(g, prev[x], prev[y]) for g, x, y in zip(gates, a, b)]
-    if net.groupsum is None:
-        for node in prev:
+    add_outputs(bld, prev, net.groupsum)
+    return bld.finish()
+
+
+def add_outputs(bld: Builder, last: list[int], groupsum) -> None:
+    """The net's outputs from its last layer's nodes: each bit, or one popcount per GroupSum group."""
+    if groupsum is None:
+        for node in last:
             bld.output(node)
     else:
-        size = len(prev) // net.groupsum.k
-        for j in range(net.groupsum.k):
-            bld.output(bld.popcount(prev[j * size : (j + 1) * size]))
-    return bld.finish()
+        size = len(last) // groupsum.k
+        for j in range(groupsum.k):
+            bld.output(bld.popcount(last[j * size : (j + 1) * size]))

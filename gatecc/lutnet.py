@@ -146,19 +146,14 @@ class LutNet:
     def to_graph(self):
         """The gate graph: one ``lut`` node per neuron, ``popcount`` per GroupSum group."""
         from .ir.builder import Builder
+        from .lower import add_outputs
 
         bld = Builder.raw(self.n_inputs)
         prev = list(range(self.n_inputs))
         for layer in self.layers:
             wires = layer.wires.tolist()
             prev = [bld.lut(t, [prev[x] for x in reversed(w)]) for t, w in zip(layer.tables(), wires)]
-        if self.groupsum is None:
-            for node in prev:
-                bld.output(node)
-        else:
-            size = len(prev) // self.groupsum.k
-            for j in range(self.groupsum.k):
-                bld.output(bld.popcount(prev[j * size : (j + 1) * size]))
+        add_outputs(bld, prev, self.groupsum)
         return bld.finish()
 
     def soft_eval(self, x, hard: bool = False) -> np.ndarray:
