@@ -9,6 +9,9 @@ from gatecc.ir.builder import Builder
 from gatecc.ir.evaluate import evaluate_samples
 from gatecc.ir.spatial.firing import fire_mask
 from gatecc.ir.spatial.program import Conv
+from tests.backend_support import runnable_targets
+
+ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "wgsl")]
 
 
 def random_conv(channels, seed, boundary="torus", n_gates=60, full=True):
@@ -64,24 +67,26 @@ def test_pack_planes_round_trips_odd_widths():
         assert int(words[0, 0, -1]) >> (w % 64 or 64) == 0   # unused bits are 0
 
 
+@pytest.mark.parametrize("target", ENGINE_TARGETS)
 @pytest.mark.parametrize("boundary", ["torus", "zero"])
 @pytest.mark.parametrize("channels,height,width", [(1, 5, 64), (1, 7, 70), (2, 9, 13), (3, 4, 130), (1, 1, 1),
-                                                   (2, 3, 128)])
-def test_c_engine_steps_like_the_reference(boundary, channels, height, width):
+                                                   (2, 3, 128), (1, 3, 32), (1, 2, 33)])
+def test_engine_steps_like_the_reference(target, boundary, channels, height, width):
     conv = random_conv(channels, seed=channels * 100 + width, boundary=boundary, full=width % 2 == 0)
     rng = np.random.default_rng(width)
     planes = rng.integers(0, 2, (channels, height, width)).astype(np.uint8)
-    engine = StencilEngine(conv, height, width, threads=1)
+    engine = StencilEngine(conv, height, width, target=target, threads=1)
     for steps in (0, 1, 4):
         assert np.array_equal(engine.run(planes, steps), reference_run(conv, planes, steps)), steps
 
 
+@pytest.mark.parametrize("target", ENGINE_TARGETS)
 @pytest.mark.parametrize("boundary", ["torus", "zero"])
-def test_c_engine_async_fires_by_the_hash(boundary):
+def test_engine_async_fires_by_the_hash(target, boundary):
     conv = random_conv(2, seed=7, boundary=boundary)
     rng = np.random.default_rng(3)
     planes = rng.integers(0, 2, (2, 11, 67)).astype(np.uint8)
-    engine = StencilEngine(conv, 11, 67)
+    engine = StencilEngine(conv, 11, 67, target=target)
     for rate, seed in ((0.5, 0), (0.25, 12345), (1.0, 9), (0.0, 1), (0.75, 2**32 - 1)):
         got = engine.run(planes, 5, fire_rate=rate, seed=seed)
         assert np.array_equal(got, reference_run(conv, planes, 5, rate, seed)), (rate, seed)
