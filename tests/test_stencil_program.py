@@ -33,7 +33,7 @@ def _check(program, target, n=70, seed=0, **options):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=spatial_programs(max_input_bits=48), seed=st.integers(0, 100))
 def test_random_programs_c(program, seed):
-    _check(program, "c", n=37 + seed, seed=seed, vector_bits=128)
+    _check(program, "c", n=37 + seed, seed=seed, vector_bits=128, chunk_nodes=1 + seed % 9)
 
 
 def _cnn(boundary="zero", stride=1, size=12):
@@ -92,3 +92,10 @@ def test_bad_inputs_and_targets():
         compile_program(program, "verilog")
     with pytest.raises(gatecc.TargetError, match="no option"):
         compile_program(program, "c", bogus=1)
+
+
+@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] == "wgsl"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=spatial_programs(max_input_bits=40), seed=st.integers(0, 100))
+def test_random_programs_wgsl(target, program, seed):
+    _check(program, target, n=33 + seed, seed=seed, chunk_nodes=8)
