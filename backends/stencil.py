@@ -169,8 +169,30 @@ def unpack_planes(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(words.view(np.uint8), axis=2, bitorder="little")[:, :, :width]
 
 
-def compile_program(program, target: str = "c", **options):
-    """A spatial program compiled for ``target`` (c, llvm, wgsl): see :mod:`.stencil_program`."""
-    from .stencil_program import compile_program as compile_
+#: Targets a spatial program compiles for.
+PROGRAM_TARGETS = ("c", "llvm", "wgsl")
 
-    return compile_(program, target, **options)
+
+def compile_program(program, target: str = "c", **options):
+    """A spatial program compiled for ``target``: a :class:`.stencil_program.ProgramKernel`.
+
+    ``kernel.run(x)`` takes (N, n_inputs) 0/1 and returns what
+    ``ir.spatial.evaluate.evaluate_program`` does (uint8 bits, int32 when an
+    output is a count).  Options: ``vector_bits`` and ``chunk_nodes`` (c, llvm),
+    ``chunk_nodes`` (wgsl).  See :mod:`.stencil_program`.
+    """
+    if target not in PROGRAM_TARGETS:
+        raise TargetError(f"spatial programs compile for {', '.join(PROGRAM_TARGETS)}, not {target!r}")
+    from .stencil_program import plan
+
+    if target == "c":
+        from .stencil_program_c import load_c
+
+        return load_c(plan(program), **options)
+    if target == "llvm":
+        from .stencil_program_llvm import load_llvm
+
+        return load_llvm(plan(program), **options)
+    from .stencil_program_wgsl import load_wgsl
+
+    return load_wgsl(plan(program), **options)
