@@ -11,7 +11,7 @@ from gatecc.ir.spatial.firing import fire_mask
 from gatecc.ir.spatial.program import Conv
 from tests.backend_support import runnable_targets
 
-ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "wgsl")]
+ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "llvm", "wgsl")]
 
 
 def random_conv(channels, seed, boundary="torus", n_gates=60, full=True):
