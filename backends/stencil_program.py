@@ -69,13 +69,10 @@ class Plan:
 
 
 def plan(program) -> Plan:
-    """Buffers of every value of ``program`` (checked by ``ir.spatial.verify`` when that module exists)."""
-    try:
-        from ..ir.spatial.verify import verify_program
-    except ImportError:          # pragma: no cover - the verifier lands with the spatial IR
-        verify_program = None
-    if verify_program is not None:
-        verify_program(program)
+    """Buffers of every value of ``program``, after ``ir.spatial.verify_program`` checked it."""
+    from ..ir.spatial.verify import verify_program
+
+    verify_program(program)
     shapes = program.shapes()
     buffers: list[Buffer] = [Buffer(0, shapes[0].size)]
     graphs: list[Graph | None] = []

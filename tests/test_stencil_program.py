@@ -100,3 +100,13 @@ def test_bad_inputs_and_targets():
 @given(program=spatial_programs(max_input_bits=40), seed=st.integers(0, 100))
 def test_random_programs_llvm_and_wgsl(target, program, seed):
     _check(program, target, n=33 + seed, seed=seed, chunk_nodes=8, **({"vector_bits": 256} if target == "llvm" else {}))
+
+
+def test_bad_programs_are_one_clear_error():
+    good = _cnn()
+    bad = Program(good.input, (Flatten(3),))                  # reads a value that does not exist yet
+    with pytest.raises(gatecc.GateccError):
+        compile_program(bad, "c")
+    engine_like = Program(good.input, (Conv(0, good.stages[0].kernel, ((5, 0, 0),) * 18, (3, 3), (1, 1), (1, 1)),))
+    with pytest.raises(gatecc.GateccError, match="channel|window|outside"):
+        compile_program(engine_like, "c")
