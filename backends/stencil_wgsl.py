@@ -20,7 +20,7 @@ from ..errors import BuildError
 from ..ir.spatial import firing
 from .abi import WORKGROUP_SIZE
 from .render import ChunkRenderer
-from .schedule import FROM_INPUT, schedule
+from .schedule import FROM_INPUT, single_chunk
 from .wgsl import WgslChunks
 
 
@@ -37,8 +37,7 @@ class CellChunks(ChunkRenderer):
 
 def kernel_lines(kernel) -> list[str]:
     """The kernel graph as WGSL statements from ``x{j}`` to ``o{k}``."""
-    sched = schedule(kernel, max(1, kernel.n_nodes))
-    return CellChunks(kernel).chunk(0, sched.chunks[0])
+    return CellChunks(kernel).chunk(0, single_chunk(kernel))
 
 
 def hash_function() -> list[str]:
