@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import gatecc
+from gatecc.ir.planes import pack_bits
 from gatecc.model import npz_bytes
 from gatecc.train.arch import ArchError, parse_arch
 from gatecc.train.data import check_targets
@@ -249,3 +250,41 @@ def test_lower_c_includes_the_encoder(tiny_net, tmp_path, cli):
     assert res.returncode == 0, res.stderr
     assert "void gatecc_encode(const float *x" in res.stdout
     assert f"#define GATECC_NB {net.encoder.n_bits}" in res.stdout
+
+
+def _check_one_module(target: str, text: str) -> None:
+    """``text`` builds as one C file / LLVM module / WGSL module with the net's and the encoder's entry points."""
+    if target == "c":
+        from gatecc.backends.cbuild import build_library
+
+        assert build_library(text).exists()
+    elif target == "llvm":
+        import llvmlite.binding as llvm
+
+        module = llvm.parse_assembly(text)
+        module.verify()
+        assert module.get_function("gatecc_encode") and module.get_function("gatecc_eval")
+    else:
+        from gatecc.backends.wgpu_runtime import default_gpu
+
+        device = default_gpu().device
+        module = device.create_shader_module(code=text)
+        for entry in ("chunk0", "gatecc_encode"):
+            device.create_compute_pipeline(layout="auto", compute={"module": module, "entry_point": entry})
+
+
+@pytest.mark.parametrize("target", [t for t in runnable_targets() if t.values[0] in ("c", "llvm", "wgsl")])
+def test_lower_prints_the_encoder_the_runtime_builds(tiny_net, tmp_path, cli, target):
+    """`gatecc lower` of a net with an encoder = the net's source + the float entry point compile() builds."""
+    net = tiny_net[0]
+    net.save(tmp_path / "m.npz")
+    res = cli("lower", "m.npz", "--target", target)
+    assert res.returncode == 0, res.stderr
+    fast = gatecc.compile(net, target=target)
+    assert res.stdout == fast.source + "\n" + fast.float_entry.source
+    t = net.encoder.threshold
+    literal = {"c": f"{float(t[0]).hex()}f", "llvm": "float 0x", "wgsl": f"0x{int(t[:1].view('<u4')[0]):08x}u"}
+    assert literal[target] in fast.float_entry.source           # the thresholds are constants of the text
+    _check_one_module(target, res.stdout)
+    xr = np.random.default_rng(3).normal(0, 2, (130, 3))
+    np.testing.assert_array_equal(fast.float_entry.planes(xr), pack_bits(net.encoder.encode(xr)))

@@ -51,10 +51,10 @@ def run(args) -> int:
     except PipelineError as exc:
         raise CommandError(str(exc)) from None
     source = lowered.source
-    if target.name == "c" and getattr(model, "encoder", None) is not None:
-        from ..backends.float_entry import emit_c_encoder
+    if getattr(model, "encoder", None) is not None:
+        from ..backends.float_entry import with_encoder_source
 
-        source += "\n" + emit_c_encoder(model.encoder)     # gatecc_encode: raw floats -> input planes
+        source = with_encoder_source(target.name, source, model.encoder)   # gatecc_encode: raw floats -> planes
     # Targets that write more than one file (c-embedded: OUT.c and OUT.h) name the others.
     extra = {}
     if hasattr(target, "companions"):
