@@ -166,6 +166,46 @@ def test_two_devices_match_one(tmp_path):
     np.testing.assert_allclose(got[2], got[1], rtol=1e-3, atol=1e-3)
 
 
+_HOST_SCRIPT = """
+import sys, numpy as np, jax
+port, pid, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+jax.distributed.initialize(f"localhost:{port}", num_processes=2, process_id=pid)
+sys.path.insert(0, %r)
+from test_train_data import _blobs
+from gatecc.train.data import check_targets
+from gatecc.train.fit import fit, FitConfig
+x, y = _blobs(200)
+r = fit(check_targets(x, y), FitConfig(arch='dense(32)x2,groupsum(2)', epochs=3, batch_size=32, patience=9),
+        checkpoint=out + '.ckpt')
+np.save(out, np.concatenate([l.logits.ravel() for l in r.net.layers]))
+print(jax.process_count(), len(jax.devices()), len(jax.local_devices()))
+"""
+
+
+def test_two_hosts_match_one(tmp_path):
+    """A multi-host run (2 processes, jax.distributed, 1 CPU device each) trains the one-host model."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1", JAX_PLATFORMS="cpu")
+    script = _HOST_SCRIPT % os.path.dirname(__file__)
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(port), str(pid), str(tmp_path / f"h{pid}.npy")],
+                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for pid in (0, 1)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        assert out.strip().splitlines()[-1] == "2 2 1"            # 2 processes, 2 global devices, 1 local each
+    h0, h1 = np.load(tmp_path / "h0.npy"), np.load(tmp_path / "h1.npy")
+    np.testing.assert_array_equal(h0, h1)                          # every host ends with the same model
+    assert (tmp_path / "h0.npy.ckpt").exists() and not (tmp_path / "h1.npy.ckpt").exists()   # one writer
+    x, y = _blobs(200)
+    one = fit(check_targets(x, y), FitConfig(arch="dense(32)x2,groupsum(2)", epochs=3, batch_size=32, patience=9))
+    np.testing.assert_allclose(h0, np.concatenate([l.logits.ravel() for l in one.net.layers]), rtol=1e-3, atol=1e-3)
+
+
 def test_arch_spec():
     arch = parse_arch("dense(40)x2, dense(30,wiring=learnable,candidates=8), groupsum(10,tau=20)")
     assert [d.width for d in arch.layers] == [40, 40, 30] and arch.layers[2].candidates == 8

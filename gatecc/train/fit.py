@@ -11,9 +11,10 @@ the trained net is exactly what :func:`gatecc.soft_eval` evaluates.
 * Every epoch the hard (argmax) net is scored on the validation rows; the
   best epoch's parameters are kept and training stops after ``patience``
   epochs without improvement.
-* Minibatches are sharded over all local JAX devices (``jax.sharding``,
+* Minibatches are sharded over all JAX devices (``jax.sharding``,
   data-parallel; parameters replicated), so a GPU or several are used when
-  JAX has them.  Batches are drawn from a per-epoch seeded permutation, so a
+  JAX has them; after ``jax.distributed.initialize`` the mesh spans every
+  host, each host feeding only its own devices' shards of each batch.  Batches are drawn from a per-epoch seeded permutation, so a
   run resumed from a checkpoint continues exactly as the uninterrupted one.
 """
 
@@ -86,11 +87,10 @@ def _init(arch: Arch, n_inputs: int, rng: np.random.Generator, config: FitConfig
 
 def make_forward(static):
     """forward(params, x (features, batch), hard) -> last layer (width, batch), via gatecc.soft."""
-    import jax.numpy as jnp
-
     from ..soft import layer_forward_t, neuron_coefficients, soft_wiring
 
-    wires = [(kind, jnp.asarray(a, jnp.int32), jnp.asarray(b, jnp.int32)) for kind, a, b in static]
+    # numpy, not device arrays: constants of the compiled step, valid on every device of any mesh.
+    wires = [(kind, np.asarray(a, np.int32), np.asarray(b, np.int32)) for kind, a, b in static]
 
     def forward(params, x, hard=False):
         for (kind, a, b), p in zip(wires, params):
@@ -133,15 +133,36 @@ def _losses(forward, head, loss: str):
     return loss_fn, hard_right
 
 
-def _mesh_shardings(batch: int):
-    """(batch sharding for (features, batch) x, for y, replicated, devices): data-parallel over local devices."""
+def _mesh_shardings():
+    """(batch sharding for (features, batch) x, for y, replicated, devices): data-parallel over all devices.
+
+    ``jax.devices()`` spans every process of a multi-host run
+    (``jax.distributed.initialize``); on one host it is the local devices.
+    """
     import jax
     from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
-    devices = jax.local_devices()
+    devices = jax.devices()
     mesh = Mesh(np.array(devices), ("data",))
     return (NamedSharding(mesh, P(None, "data")), NamedSharding(mesh, P("data")),
             NamedSharding(mesh, P()), len(devices))
+
+
+def _global(x: np.ndarray, sharding):
+    """A global array of ``x`` laid out by ``sharding``; each process copies only its own devices' shards.
+
+    Every process holds the same ``x`` (the same data, split and batch
+    order), so no host sends another its rows.
+    """
+    import jax
+
+    x = np.asarray(x)
+    return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+
+
+def _local(a) -> np.ndarray:
+    """This process's copy of a replicated (global) array."""
+    return np.asarray(a.addressable_data(0))
 
 
 def prepare(table: Table, config: FitConfig):
@@ -186,17 +207,23 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     opt = optax.chain(optax.clip(config.clip), optax.adamw(config.lr, b1=0.9, b2=0.99,
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
-    xs, ys, rep, n_dev = _mesh_shardings(config.batch_size)
+    xs, ys, rep, n_dev = _mesh_shardings()
     batch = min(config.batch_size or max(16, min(128, n // 8)), n)
     batch = max(n_dev, batch - batch % n_dev)        # every device gets the same share
-    params = jax.device_put(jax.tree_util.tree_map(jnp.asarray, params), rep)
-    state = opt.init(params)
-    best = {"score": -1.0, "loss": float("inf"), "epoch": 0, "params": jax.tree_util.tree_map(np.asarray, params)}
+    def replicated(tree):
+        return jax.tree_util.tree_map(lambda a: _global(np.asarray(a), rep), tree)
+
+    def local(tree):
+        return jax.tree_util.tree_map(_local, tree)
+
+    best = {"score": -1.0, "loss": float("inf"), "epoch": 0, "params": params}
+    params = replicated(params)
+    state = jax.jit(opt.init)(params)
     history: list[dict] = []
     first = 1
     if resume is not None:
-        params, state, best, history, first = ckpt.load(resume, params, state, arch, config)
-        params, state = jax.device_put(params, rep), jax.device_put(state, rep)
+        params, state, best, history, first = ckpt.load(resume, local(params), local(state), arch, config)
+        params, state = replicated(params), replicated(state)
 
     @jax.jit
     def step(params, state, x, y):
@@ -205,7 +232,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
         return optax.apply_updates(params, updates), state, value
 
     score = jax.jit(lambda p, x, y: (jnp.mean(hard_right(p, x, y)), loss_fn(p, x, y)))
-    x_val_j, y_val_j = jnp.asarray(x_val.T), jnp.asarray(y_val.T if y_val.ndim == 2 else y_val)
+    x_val_j, y_val_j = _global(x_val.T, rep), _global(y_val.T if y_val.ndim == 2 else y_val, rep)
     x_cols = np.ascontiguousarray(x_tr.T)
     bar = progress_bar(config.epochs, first - 1, progress)
     start, trained = time.perf_counter(), 0
@@ -216,21 +243,20 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
         for s in range(0, n - batch + 1, batch):
             idx = order[s : s + batch]
             yb = y_tr[idx].T if y_tr.ndim == 2 else y_tr[idx]
-            params, state, value = step(params, state, jax.device_put(x_cols[:, idx], xs),
-                                        jax.device_put(yb, ys if yb.ndim == 1 else xs))
+            params, state, value = step(params, state, _global(x_cols[:, idx], xs),
+                                        _global(yb, ys if yb.ndim == 1 else xs))
             losses.append(value)
             trained += batch
-        soft = float(np.mean([float(v) for v in losses]))
-        val, val_loss = (float(v) for v in score(params, x_val_j, y_val_j))
+        soft = float(np.mean([float(_local(v)) for v in losses]))
+        val, val_loss = (float(_local(v)) for v in score(params, x_val_j, y_val_j))
         history.append({"epoch": epoch, "soft": soft, "hard": val})
         # Ties on the hard score (common on a small validation split) go to the lower soft validation loss.
         if val > best["score"] or (val == best["score"] and val_loss < best["loss"]):
-            best = {"score": val, "loss": val_loss, "epoch": epoch,
-                    "params": jax.tree_util.tree_map(np.asarray, params)}
+            best = {"score": val, "loss": val_loss, "epoch": epoch, "params": local(params)}
         bar.set_postfix(loss=f"{soft:.4g}", val=f"{val:.4f}", best=f"{best['score']:.4f}", refresh=False)
         bar.update(1)
-        if checkpoint is not None:
-            ckpt.save(checkpoint, params, state, best, history, epoch, arch, config)
+        if checkpoint is not None and jax.process_index() == 0:     # one writer in a multi-host run
+            ckpt.save(checkpoint, local(params), local(state), best, history, epoch, arch, config)
         if epoch - best["epoch"] >= config.patience:
             break
     bar.close()
