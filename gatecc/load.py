@@ -15,7 +15,11 @@ from .files import read_file_text
 
 
 def _load_npz(path: Path):
+    from .convfile import is_convnet_file, load_convnet
     from .model import load_npz
+
+    if is_convnet_file(path):
+        return load_convnet(path)
 
     try:
         return load_npz(path)
