@@ -16,6 +16,7 @@ key                                meaning
 ``stage{i}/level{l}/logits``       float (K, 2**(d-1-l), 16), or ``.../gates`` uint8 (K, 2**(d-1-l))
 ``stage{i}/<LogicNet keys>``       (``dense``) model format v1 keys under the prefix: ``n_inputs``,
                                    ``n_layers``, ``layer{j}/a|b|logits|gates``, ``groupsum_k|tau``
+``encoder/...``                    optional input encoder, as in model format v2
 ``meta/...``                       free-form numeric or string arrays
 =================================  =============================================================
 
@@ -65,6 +66,8 @@ def convnet_arrays(net) -> dict[str, np.ndarray]:
                     arrays[pre + key] = value
     for key, value in sorted(net.meta.items()):
         arrays[f"meta/{key}"] = value
+    if getattr(net, "encoder", None) is not None:
+        arrays.update(net.encoder.to_arrays())
     return arrays
 
 
@@ -147,10 +150,16 @@ def convnet_from_arrays(arrays: dict[str, np.ndarray]):
         else:
             raise ModelError(f"{pre}kind: unknown stage kind {kind!r} (expected treeconv, orpool, flatten, or, dense)")
     meta = {k[5:]: v for k, v in arrays.items() if k.startswith("meta/")}
+    encoder = None
+    if any(k.startswith("encoder/") for k in arrays):
+        from .encoder import ThermometerEncoder
+
+        encoder = ThermometerEncoder.from_arrays(arrays)
+        used.update(k for k in arrays if k.startswith("encoder/"))
     for key in arrays:
         if key not in used and not key.startswith("meta/"):
             raise ModelError(f"unexpected key {key!r} (free-form data belongs under 'meta/')")
-    return ConvNet(MapShape(int(shape[0]), tuple(int(s) for s in shape[1:])), tuple(stages), meta)
+    return ConvNet(MapShape(int(shape[0]), tuple(int(s) for s in shape[1:])), tuple(stages), meta, encoder)
 
 
 def load_convnet(path: str | os.PathLike):

@@ -98,6 +98,8 @@ class ConvNet:
     input: MapShape
     stages: tuple
     meta: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Optional input encoder (a :class:`gatecc.encoder.ThermometerEncoder`): raw features -> the input bits.
+    encoder: object = None
 
     def __post_init__(self) -> None:
         self.stages = tuple(_checked(i, st) for i, st in enumerate(self.stages))
@@ -111,6 +113,8 @@ class ConvNet:
         for key, value in self.meta.items():
             if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufUS":
                 raise ModelError(f"meta/{key}: metadata must be numeric or string arrays")
+        if self.encoder is not None and self.encoder.n_bits != self.n_inputs:
+            raise ModelError(f"the encoder makes {self.encoder.n_bits} bits but the net has {self.n_inputs} inputs")
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -157,12 +161,17 @@ class ConvNet:
         """The same net with gate ids instead of logits everywhere."""
         stages = [st.hardened() if st.kind == "treeconv" else
                   DenseHead(st.src, st.net.hardened()) if st.kind == "densehead" else st for st in self.stages]
-        return ConvNet(self.input, tuple(stages), dict(self.meta))
+        return ConvNet(self.input, tuple(stages), dict(self.meta), self.encoder)
 
     def soft_eval(self, x, hard: bool = False) -> np.ndarray:
-        """The soft model (see :func:`gatecc.convsoft.soft_eval`); ``gatecc.soft_eval`` calls this."""
+        """The soft model (see :func:`gatecc.convsoft.soft_eval`); ``gatecc.soft_eval`` calls this.
+
+        A net with an encoder takes raw features (batch, n_features), encoded first.
+        """
         from .convsoft import soft_eval
 
+        if self.encoder is not None:
+            x = self.encoder.encode(np.asarray(x).reshape(len(x), -1))
         return soft_eval(self, x, hard)
 
     def save(self, path, compressed: bool = True) -> None:

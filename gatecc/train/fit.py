@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..encoder import fit_encoder
+from ..encoder import fit_encoder, fit_image_encoder
 from ..model import GroupSum, Layer, LogicNet
-from .arch import Arch, default_arch, parse_arch, resolve
+from .arch import Arch, ArchError, default_arch, parse_arch, resolve
 from .data import DataError, Table, check_targets, split_rows
 from .wiring import make_wiring
 
@@ -104,15 +104,18 @@ def make_forward(static):
     return forward
 
 
-def _losses(forward, head, loss: str):
+def _losses(forward, head, loss: str, scores=None):
+    """(loss_fn, hard_right) over (features, batch) x; ``scores`` (a conv net's) replaces the dense head's."""
     import jax
     import jax.numpy as jnp
 
-    def scores(params, x, hard=False):
+    def dense_scores(params, x, hard=False):
         out = forward(params, x, hard)
         if head is None:
             return out
         return out.reshape(head.k, -1, out.shape[-1]).sum(axis=1) / head.tau     # (k, batch)
+
+    scores = scores or dense_scores
 
     def loss_fn(params, x, y):
         s = scores(params, x)
@@ -166,19 +169,29 @@ def _local(a) -> np.ndarray:
 
 
 def prepare(table: Table, config: FitConfig):
-    """Split, encode and resolve the architecture: (arch, encoder, train/val bits and targets)."""
+    """Split, encode and resolve the architecture: (arch, encoder, map shape, train/val bits and targets).
+
+    The map shape (a MapShape of the encoded image's bit planes) is None for
+    dense nets; conv architectures need image rows (``table.image``).
+    """
     n = table.x.shape[0]
     train_idx, val_idx = split_rows(n, config.validation, config.seed, "validation")
-    encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
+    arch = None if config.arch is None else parse_arch(config.arch) if isinstance(config.arch, str) else config.arch
+    shape = None
+    if arch is not None and arch.convs:
+        if table.image is None:
+            raise ArchError("conv(...) and orpool(...) need image inputs: x of shape (rows, C, H, W) or (rows, H, W)")
+        from ..ir.spatial.program import MapShape
+
+        encoder, planes = fit_image_encoder(table.x[train_idx], table.image, config.encode, config.bits_per_feature)
+        shape = MapShape(planes, tuple(table.image[1:]))
+    else:
+        encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
     bits = encoder.encode(table.x).astype(np.float32)
     k = len(table.classes) if table.is_classification else None
     out_bits = None if table.is_classification else table.y.shape[1]
-    if config.arch is None:
-        arch = default_arch(encoder.n_bits, k, out_bits)
-    else:
-        arch = parse_arch(config.arch) if isinstance(config.arch, str) else config.arch
-    arch = resolve(arch, k, out_bits)
-    return arch, encoder, bits[train_idx], table.y[train_idx], bits[val_idx], table.y[val_idx]
+    arch = resolve(arch or default_arch(encoder.n_bits, k, out_bits), k, out_bits)
+    return arch, encoder, shape, bits[train_idx], table.y[train_idx], bits[val_idx], table.y[val_idx]
 
 
 def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, checkpoint=None,
@@ -191,7 +204,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     loss = config.loss or ("xent" if table.is_classification else "mse")
     if (loss == "xent") != table.is_classification:
         raise DataError(f"loss {loss!r} does not fit the targets ({'classes' if table.is_classification else 'bits'})")
-    arch, encoder, x_tr, y_tr, x_val, y_val = prepare(table, config)    # data problems surface before JAX loads
+    arch, encoder, shape, x_tr, y_tr, x_val, y_val = prepare(table, config)   # data problems surface before JAX loads
 
     import jax
     import jax.numpy as jnp
@@ -201,9 +214,16 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     from .progress import progress_bar
 
     rng = np.random.default_rng(config.seed)
-    static, params = _init(arch, encoder.n_bits, rng, config)
-    forward = make_forward(static)
-    loss_fn, hard_right = _losses(forward, arch.head, loss)
+    if shape is None:
+        static, params = _init(arch, encoder.n_bits, rng, config)
+        loss_fn, hard_right = _losses(make_forward(static), arch.head, loss)
+    else:                                   # a conv net: gatecc.convsoft's forward pass
+        from ..convsoft import conv_params
+        from .convnets import conv_scores, init_convnet
+
+        static = init_convnet(arch, shape, rng, config.init_noise)
+        params = conv_params(static)
+        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(static))
     opt = optax.chain(optax.clip(config.clip), optax.adamw(config.lr, b1=0.9, b2=0.99,
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
@@ -270,8 +290,8 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
                      trained / seconds if seconds else 0.0, history)
 
 
-def hard_accuracy(net: LogicNet, x, y) -> float:
-    """Hard (argmax-gate) accuracy of ``net`` on raw features: classes, or bits."""
+def hard_accuracy(net, x, y) -> float:
+    """Hard (argmax-gate) accuracy of ``net`` (a LogicNet or ConvNet) on raw features: classes, or bits."""
     from ..soft import soft_eval
 
     out = soft_eval(net, x, hard=True)
@@ -281,15 +301,31 @@ def hard_accuracy(net: LogicNet, x, y) -> float:
 
 
 def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig, epochs: int, best) -> LogicNet:
-    """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder."""
+    """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder.
+
+    For a conv net (``static`` is its initial ConvNet) the ConvNet with the
+    trained logits and the encoder.
+    """
     from ..soft import hard_wiring
 
+    meta = _meta(arch, table, config, epochs, best)
+    if not isinstance(static, list):
+        from ..convsoft import with_params
+        from .convnets import attach_encoder
+
+        net = with_params(static, params)
+        net.meta.update(meta)
+        return attach_encoder(net, encoder)
     layers = []
     for (kind, a, b), p in zip(static, params):
         if kind == "learnable":
             a, b = hard_wiring(a, p["wa"]), hard_wiring(b, p["wb"])
         layers.append(Layer(np.asarray(a, np.int64), np.asarray(b, np.int64), logits=np.asarray(p["g"], np.float32)))
     head = GroupSum(arch.head.k, arch.head.tau) if arch.head else None
+    return LogicNet(encoder.n_bits, layers, head, meta, encoder)
+
+
+def _meta(arch: Arch, table: Table, config: FitConfig, epochs: int, best) -> dict:
     meta = {"arch": np.array(arch.spec()), "seed": np.array(config.seed), "epochs": np.array(epochs),
             "best_epoch": np.array(best["epoch"]), "validation_accuracy": np.array(best["score"]),
             "encode": np.array(f"{config.encode}:{config.bits_per_feature}")}
@@ -297,7 +333,9 @@ def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig,
         meta["classes"] = np.asarray(table.classes)
     if table.features:
         meta["features"] = np.array(table.features)
-    return LogicNet(encoder.n_bits, layers, head, meta, encoder)
+    if table.image is not None:
+        meta["image"] = np.asarray(table.image, np.int64)
+    return meta
 
 
 def train(x, y, *, arch=None, epochs: int = 200, validation: float = 0.1, seed: int = 0, x_test=None,
