@@ -108,3 +108,16 @@ def test_gatecc_train_takes_images():
     net = gatecc.train(x, y, arch=ARCH, epochs=2)
     assert tuple(net.meta["image"]) == (1, 6, 6)
     assert gatecc.soft_eval(net, x.reshape(120, -1), hard=True).shape == (120, 2)
+
+
+def test_cli_trains_a_conv_net_on_images(tmp_path, cli):
+    x, y = _bars(100, seed=4)
+    np.savez(tmp_path / "img.npz", x=x, y=y)
+    res = cli("train", "img.npz", "--arch", ARCH, "--epochs", "2", "--quiet", "-o", "m.npz")
+    assert res.returncode == 0, res.stderr
+    net = gatecc.load(tmp_path / "m.npz")
+    assert net.encoder is not None and tuple(net.meta["image"]) == (1, 6, 6)
+    np.savez(tmp_path / "flat.npz", x=x.reshape(100, -1), y=y)
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("train", "flat.npz", "--arch", ARCH, "--quiet"), "need image inputs")

@@ -82,7 +82,13 @@ def run_data(args) -> int:
     result = fit(table, FitConfig(**options), progress=not args.quiet, checkpoint=args.checkpoint,
                  resume=args.resume)
     out = args.output or f"{path.stem}.gatecc.npz"
-    write_output(out, npz_bytes(result.net.to_arrays()))
+    if hasattr(result.net, "to_arrays"):
+        arrays = result.net.to_arrays()
+    else:                                    # a conv net: the convnet model format
+        from ..convfile import convnet_arrays
+
+        arrays = convnet_arrays(result.net)
+    write_output(out, npz_bytes(arrays))
     if args.plot:
         plot_history(result.history, args.plot)
     what = "accuracy" if table.is_classification else "bit accuracy"

@@ -343,7 +343,8 @@ def train(x, y, *, arch=None, epochs: int = 200, validation: float = 0.1, seed: 
     """Train a logic-gate net on features ``x`` and labels or 0/1 bit targets ``y``.
 
     Returns the LogicNet of the best validation epoch, with its input
-    encoder; ``options`` are the other :class:`FitConfig` fields
+    encoder (a ConvNet for a conv ``arch``, whose ``x`` are images
+    (rows, C, H, W) or (rows, H, W)); ``options`` are the other :class:`FitConfig` fields
     (``lr``, ``batch_size``, ``patience``, ``encode``, ``bits_per_feature``,
     ``loss``, ...).
     """
