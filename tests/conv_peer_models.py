@@ -4,6 +4,10 @@ import numpy as np
 
 from peer_models import counts_from_scores, eval_outputs, torch, torchlogix_layers
 
+#: Random initial gates: torchlogix's default ("residual") starts every gate as a pass-through, and a few
+#: training steps leave most of them there, which would make trivial fixtures.
+RANDOM = {"weight_init": "random"}
+
 
 def resblock():
     """torchlogix.modules.resblock, importable on Python 3.11 too."""
@@ -34,14 +38,15 @@ def conv_model(seed=0, trained=True):
     tl = torchlogix_layers()
     torch.manual_seed(seed)
     model = torch.nn.Sequential(
-        tl.LogicConv2d(in_dim=(6, 7), channels=2, num_kernels=4, tree_depth=2, receptive_field_size=3, padding=1),
+        tl.LogicConv2d(in_dim=(6, 7), channels=2, num_kernels=4, tree_depth=2, receptive_field_size=3,
+                       padding=1, parametrization_kwargs=RANDOM),
         tl.OrPooling2d(kernel_size=2, stride=2, padding=0),
         tl.LogicConv2d(in_dim=(3, 3), channels=4, num_kernels=6, tree_depth=3, receptive_field_size=2, stride=2,
-                       padding=1),
+                       padding=1, parametrization_kwargs=RANDOM),
         tl.OrPooling2d(kernel_size=2, stride=1, padding=1),
         torch.nn.Flatten(),
-        tl.LogicDense(54, 40, parametrization_kwargs={"weight_init": "random"}),
-        tl.LogicDense(40, 24, connections="learnable", parametrization_kwargs={"weight_init": "random"}),
+        tl.LogicDense(54, 40, parametrization_kwargs=RANDOM),
+        tl.LogicDense(40, 24, connections="learnable", parametrization_kwargs=RANDOM),
         tl.GroupSum(3, tau=2.0, beta=0.5),
     )
     return train(model, (2, 6, 7), seed=seed) if trained else model.eval()
@@ -52,10 +57,12 @@ def residual_model(seed=0):
     tl, rb = torchlogix_layers(), resblock()
     torch.manual_seed(seed)
     model = torch.nn.Sequential(
-        tl.LogicConv2d(in_dim=4, channels=1, num_kernels=3, tree_depth=1, receptive_field_size=2, padding=1),
-        rb.ResidualLogicBlock(5, 3, 3, tree_depth=2, receptive_field_size=3, padding=1),
+        tl.LogicConv2d(in_dim=4, channels=1, num_kernels=3, tree_depth=1, receptive_field_size=2,
+                       padding=1, parametrization_kwargs=RANDOM),
+        rb.ResidualLogicBlock(5, 3, 3, tree_depth=2, receptive_field_size=3,
+                       padding=1, parametrization_kwargs=RANDOM),
         torch.nn.Flatten(),
-        tl.LogicDense(75, 40, parametrization_kwargs={"weight_init": "random"}),
+        tl.LogicDense(75, 40, parametrization_kwargs=RANDOM),
         tl.GroupSum(4, tau=1.0),
     )
     return train(model, (1, 4, 4), seed=seed)
@@ -66,10 +73,11 @@ def conv3d_model(seed=0):
     tl = torchlogix_layers()
     torch.manual_seed(seed)
     model = torch.nn.Sequential(
-        tl.LogicConv3d(in_dim=(3, 4, 4), channels=1, num_kernels=3, tree_depth=2, receptive_field_size=2, padding=1),
+        tl.LogicConv3d(in_dim=(3, 4, 4), channels=1, num_kernels=3, tree_depth=2, receptive_field_size=2,
+                       padding=1, parametrization_kwargs=RANDOM),
         tl.OrPooling3d(kernel_size=2, stride=2, padding=0),
         torch.nn.Flatten(),
-        tl.LogicDense(24, 20, parametrization_kwargs={"weight_init": "random"}),
+        tl.LogicDense(24, 20, parametrization_kwargs=RANDOM),
         tl.GroupSum(2, tau=1.0),
     )
     return train(model, (1, 3, 4, 4), seed=seed)

@@ -7,7 +7,7 @@ import pytest
 
 import gatecc
 from conftest import assert_one_line_error
-from conv_peer_models import conv3d_model, conv_model, expected_counts, residual_model, train
+from conv_peer_models import RANDOM, conv3d_model, conv_model, expected_counts, residual_model, train
 from gatecc.convnet import ConvNet
 from gatecc.importers.torchlogix_conv import convnet_from_module
 from gatecc.ir import all_inputs, evaluate_samples
@@ -84,7 +84,8 @@ def test_exhaustive_small_image_and_live_module():
     tl = torchlogix_layers()
     torch.manual_seed(4)
     model = torch.nn.Sequential(
-        tl.LogicConv2d(in_dim=3, channels=1, num_kernels=4, tree_depth=2, receptive_field_size=2, padding=1),
+        tl.LogicConv2d(in_dim=3, channels=1, num_kernels=4, tree_depth=2, receptive_field_size=2, padding=1,
+                       parametrization_kwargs=RANDOM),
         tl.OrPooling2d(kernel_size=2, stride=2, padding=1),
         torch.nn.Flatten(),
         tl.LogicDense(36, 30, parametrization_kwargs={"weight_init": "random"}),
