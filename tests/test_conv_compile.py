@@ -142,3 +142,20 @@ def test_cli_bad_inputs_and_options(tmp_path, cli, conv_file):
 
     LogicNet.from_gates(2, [([0], [1], [6])]).save(tmp_path / "dense.npz")
     assert_one_line_error(cli("run", "dense.npz", "--unroll", "-i", "01"), "--unroll applies to conv models")
+
+
+def test_spatial_program_text_files(tmp_path, cli):
+    from gatecc.ir.spatial import print_program
+    from gatecc.testing_spatial import random_kernel
+    from gatecc.ir.spatial import Conv, MapShape, Program
+
+    kernel = random_kernel(np.random.default_rng(1), 4, 2)
+    program = Program(MapShape(1, (3, 3)), (Conv(0, kernel, ((0, 0, 0), (0, 1, 1), (0, 0, 1), (0, 1, 0)),
+                                                 (2, 2), (1, 1), (0, 0)),))
+    (tmp_path / "p.gsp").write_text(print_program(program))
+    res = cli("run", "p.gsp")
+    assert res.returncode == 0, res.stderr
+    got = np.array([[int(c) for c in line.split(" -> ")[1]] for line in res.stdout.splitlines()])
+    np.testing.assert_array_equal(got, evaluate_program(program, all_inputs(9)))
+    (tmp_path / "bad.gsp").write_text(print_program(program).replace("size=2x2", "size=1x1"))
+    assert_one_line_error(cli("stats", "bad.gsp"), "bad.gsp", "outside the receptive field of size 1")
