@@ -42,6 +42,15 @@ def _load_ir(path: Path):
         raise ModelError(f"{path}: {exc}") from None
 
 
+def _load_spatial(path: Path):
+    from .ir.spatial.text import parse_program
+
+    try:
+        return parse_program(read_file_text(path))
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+
+
 def _load_aiger(path: Path):
     from .importers.aiger import read_aiger
 
@@ -90,6 +99,7 @@ def _load_jax(path: Path):
 LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "npz": ((".npz",), _load_npz, "gatecc model format v1"),
     "ir": ((".gir",), _load_ir, "gatecc IR text"),
+    "spatial": ((".gsp",), _load_spatial, "gatecc spatial program text (conv nets; docs/spatial.md)"),
     "aiger": ((".aig", ".aag"), _load_aiger, "AIGER and-inverter graph (binary or ASCII)"),
     "blif": ((".blif",), _load_blif, "combinational BLIF netlist"),
     "torch": ((".pt", ".pth"), _load_torch, "torch.save file of a difflogic or torchlogix model (detected)"),

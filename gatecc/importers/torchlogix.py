@@ -216,9 +216,15 @@ def net_from_data(data, path: Path, wiring=None) -> LogicNet:
         if is_module(data):
             if wiring is not None:
                 raise ModelError("--wiring applies to a state_dict; this file holds the whole model")
-            return from_module(data)
+            from .torchlogix_conv import convnet_from_module, is_conv_model
+
+            return convnet_from_module(data) if is_conv_model(data) else from_module(data)
         if not isinstance(data, Mapping):
             raise ModelError(f"holds a {type(data).__name__}, not a torchlogix model or state_dict")
+        if any(".tree_weights." in str(k) or str(k).startswith("tree_weights.") for k in data):
+            from .torchlogix_conv import read_conv_state
+
+            return read_conv_state(data, path, wiring)
         wiring_path = find_wiring(path, wiring)
         return from_state_dict(data, read_wiring(wiring_path) if wiring_path else None, str(wiring_path))
     except ModelError as exc:
