@@ -138,7 +138,23 @@ class CompiledProgram:
                 raise InputError("inputs must be 0 or 1")
         return x.astype(np.uint8) if x.dtype != np.uint8 else x
 
+    #: A model's input encoder (raw features -> input bits) and its compiled float entry point (None: bits in).
+    encoder = None
+    float_entry = None
+
     def __call__(self, x) -> np.ndarray:
+        if self.encoder is None:
+            return self.run_bits(x)
+        if self.float_entry is None:
+            raise TargetError(f"target {self.target!r} has no float entry point for the net's input encoder "
+                              "(c, llvm and wgsl have one); call run_bits(net.encoder.encode(x)) instead")
+        from .ir.planes import unpack_bits
+
+        x = np.asarray(x)                     # raw features: the comparisons run in generated code
+        return self.run_bits(unpack_bits(self.float_entry.planes(x.reshape(len(x), -1)), len(x)))
+
+    def run_bits(self, x) -> np.ndarray:
+        """Run on input bits ((batch, C, H, W) or (batch, C*H*W)), bypassing any input encoder."""
         x = self._rows(x)
         # Large batches are split across threads in whole vector words (the compiled code releases the GIL).
         step = max(self._word, -(-len(x) // max(1, self.threads)) // self._word * self._word or self._word)
@@ -167,7 +183,25 @@ def loop_targets() -> tuple[str, ...]:
 
 def compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None = None, passes: str | None = None,
                     head=None, cache: bool = True, threads: int | None = None, **options) -> CompiledProgram:
-    """Compile a ConvNet or Program for ``target`` (see the module docstring)."""
+    """Compile a ConvNet or Program for ``target`` (see the module docstring).
+
+    A ConvNet with an input encoder (trained by ``gatecc.train``) is called
+    on raw features: the float entry point of :mod:`gatecc.backends.float_entry`
+    (c, llvm, wgsl) encodes them in generated code.
+    """
+    compiled = _compile_spatial(model, target, opt_level, mode=mode, passes=passes, head=head, cache=cache,
+                                threads=threads, **options)
+    encoder = getattr(model, "encoder", None)
+    if encoder is not None:
+        from .backends.float_entry import TARGETS, load_entry
+
+        compiled.encoder = encoder
+        compiled.float_entry = load_entry(target, encoder) if target in TARGETS else None
+    return compiled
+
+
+def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None = None, passes: str | None = None,
+                     head=None, cache: bool = True, threads: int | None = None, **options) -> CompiledProgram:
     if mode is not None and mode not in MODES:
         raise TargetError(f"unknown mode {mode!r} (expected one of {', '.join(MODES)})")
     loop_ok = target in loop_targets()

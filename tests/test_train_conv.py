@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import gatecc
+from backend_support import runnable_targets
 from gatecc.encoder import fit_image_encoder
 from gatecc.ir.spatial.evaluate import evaluate_program
 from gatecc.train.arch import ArchError, parse_arch
@@ -90,6 +91,22 @@ def test_compiled_conv_net_is_the_soft_models_hard_outputs(trained):
     np.testing.assert_array_equal(evaluate_program(net.to_program(), bits).astype(np.float32) / tau, expected)
     np.testing.assert_array_equal(gatecc.compile(unroll(net.to_program()), target="c").run_bits(bits)
                                   .astype(np.float32) / tau, expected)
+
+
+@pytest.mark.parametrize("target", [t for t in runnable_targets() if t.values[0] in ("c", "llvm", "wgsl")])
+def test_compiled_conv_net_on_raw_floats_is_soft_eval(trained, target):
+    """compile(conv_net)(x_float): the encoder in generated code, then the conv circuit == soft_eval hard."""
+    result, x, _ = trained
+    net = result.net
+    flat = x.reshape(len(x), -1)
+    t = net.encoder.threshold
+    flat[: min(len(flat), t.size // flat.shape[1] + 1)] = np.resize(t, (min(len(flat), t.size // flat.shape[1] + 1),
+                                                                         flat.shape[1]))   # values on the thresholds
+    fast = gatecc.compile(net, target=target)
+    counts = fast(flat)
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau),
+                                  gatecc.soft_eval(net, flat, hard=True))
+    np.testing.assert_array_equal(fast.run_bits(net.encoder.encode(flat)), counts)
 
 
 def test_conv_net_with_encoder_survives_save_and_load(trained, tmp_path):
