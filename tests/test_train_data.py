@@ -210,8 +210,8 @@ def test_arch_spec():
     arch = parse_arch("dense(40)x2, dense(30,wiring=learnable,candidates=8), groupsum(10,tau=20)")
     assert [d.width for d in arch.layers] == [40, 40, 30] and arch.layers[2].candidates == 8
     assert parse_arch(arch.spec()) == arch
-    for bad, needle in [("conv(16,rf=3,depth=3,pad=1),dense(10)", "convolutional layers are not supported yet"),
-                        ("orpool(2),dense(4)", "not supported yet"), ("dense(0)", "positive integer"),
+    for bad, needle in [("conv(16,rf=x,depth=3,pad=1),dense(10)", "rf must be an integer"),
+                        ("dense(4),orpool(2)", "must come before the dense"), ("dense(0)", "positive integer"),
                         ("dense(8,wiring=magic)", "unknown wiring"), ("groupsum(2),dense(4)", "last"),
                         ("dense(8", "cannot parse")]:
         with pytest.raises(ArchError, match=needle):
