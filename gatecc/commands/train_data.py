@@ -20,7 +20,8 @@ def add_data_args(p) -> None:
     g.add_argument("--label", metavar="COLUMN", help=".csv: the label column (the others are numeric features)")
     g.add_argument("--arch", metavar="SPEC",
                    help="layers, e.g. 'dense(4000)x2,groupsum(10,tau=20)'; dense(N,wiring=unique|random|learnable"
-                        "[,candidates=C]); default: two dense layers of ~400 neurons per class and "
+                        "[,candidates=C]); images (an .npz x of shape (rows, C, H, W)) may start with "
+                        "conv(K,rf=R,depth=D,pad=P,stride=S) and orpool(SIZE) items; default: two dense layers of ~400 neurons per class and "
                         "groupsum(k, tau=sqrt(neurons per class)) (see docs/training.md)")
     g.add_argument("--validation", type=float, metavar="FRACTION",
                    help="held-out rows for early stopping on the hard metric (default 0.1)")
