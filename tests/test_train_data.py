@@ -246,7 +246,8 @@ def test_cli_trains_a_csv_with_string_labels(tmp_path, cli):
     (["1,2,0", "3,4,1", "1,1,0"], ["--label", "y"], "too few for a test split"),
     (["1,2,0", "3,4,1"], ["--label", "target"], "no column 'target'"),
     (["1,2,0", "3,4,1"], [], "--label"),
-    (["1,2,0", "3,4,1"], ["--label", "y", "--arch", "conv(8,rf=3),dense(8)"], "convolutional layers are not supported yet"),
+    ([f"{i},{i % 3},{i % 2}" for i in range(20)], ["--label", "y", "--arch", "conv(8,rf=3),dense(8),groupsum(2)"],
+     "need image inputs"),
 ])
 def test_cli_bad_csv(tmp_path, cli, rows, args, needle):
     _write_csv(tmp_path / "d.csv", rows)
