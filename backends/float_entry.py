@@ -68,9 +68,9 @@ def emit_llvm_encoder(encoder) -> str:
     nb, nf = encoder.n_bits, encoder.n_features
     thresholds = ", ".join(f"float {_llvm_float(t)}" for t in encoder.threshold)
     features = ", ".join(f"i32 {int(f)}" for f in encoder.feature)
-    return f"""; gatecc input encoder: bit k = x[F[k]] > T[k] (float32), packed into bit planes.
-@T = private unnamed_addr constant [{nb} x float] [{thresholds}]
-@F = private unnamed_addr constant [{nb} x i32] [{features}]
+    return f"""; gatecc input encoder: bit k = x[features[k]] > thresholds[k] (float32), packed into bit planes.
+@gatecc_enc_thresholds = private unnamed_addr constant [{nb} x float] [{thresholds}]
+@gatecc_enc_features = private unnamed_addr constant [{nb} x i32] [{features}]
 declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)
 define void @gatecc_encode(ptr %x, i64 %batch, i64 %words, ptr %planes) {{
 entry:
@@ -87,13 +87,13 @@ row:
   br label %bitloop
 bitloop:
   %k = phi i64 [0, %row], [%k1, %bitloop]
-  %fp = getelementptr [{nb} x i32], ptr @F, i64 0, i64 %k
+  %fp = getelementptr [{nb} x i32], ptr @gatecc_enc_features, i64 0, i64 %k
   %f = load i32, ptr %fp
   %f64 = sext i32 %f to i64
   %xi = add i64 %base, %f64
   %xp = getelementptr float, ptr %x, i64 %xi
   %xv = load float, ptr %xp
-  %tp = getelementptr [{nb} x float], ptr @T, i64 0, i64 %k
+  %tp = getelementptr [{nb} x float], ptr @gatecc_enc_thresholds, i64 0, i64 %k
   %tv = load float, ptr %tp
   %gt = fcmp ogt float %xv, %tv
   %m = select i1 %gt, i64 %bit, i64 0
@@ -139,6 +139,21 @@ class FloatEntry:
         return out
 
 
+def with_encoder_source(target: str, source: str, encoder) -> str:
+    """``source`` (a net's code for ``target``) followed by its float entry point: what ``gatecc lower`` prints.
+
+    The result is one valid C file, LLVM module or WGSL module (the
+    encoder's names start with ``gatecc_enc``/``gatecc_encode``; its WGSL
+    bindings are clear of the net's), and its two halves are exactly the
+    texts :func:`gatecc.compile` builds (``CompiledNet.source`` and
+    ``CompiledNet.float_entry.source``).  A net without an encoder, or a
+    target without a float entry point, gets ``source`` unchanged.
+    """
+    if encoder is None or target not in TARGETS:
+        return source
+    return source + "\n" + emit_encoder(target, encoder)
+
+
 def emit_encoder(target: str, encoder) -> str:
     """The float entry point's source for ``target`` (one of :data:`TARGETS`)."""
     if target == "c":
@@ -146,9 +161,9 @@ def emit_encoder(target: str, encoder) -> str:
     if target == "llvm":
         return emit_llvm_encoder(encoder)
     if target == "wgsl":
-        from .float_entry_wgsl import SHADER
+        from .float_entry_wgsl import emit_wgsl_encoder
 
-        return SHADER
+        return emit_wgsl_encoder(encoder)
     raise InputError(f"target {target!r} has no float entry point (targets with one: {', '.join(TARGETS)})")
 
 

@@ -4,10 +4,14 @@ One invocation per (input bit k, 32-sample word w) compares the 32 samples'
 feature ``F[k]`` with threshold ``T[k]`` in f32 and writes one u32 of the
 (n_bits, 2 * words) plane array, which viewed as little-endian u64 pairs is
 the plane layout the net's kernel takes (see :mod:`.float_entry`).
-Thresholds travel as their f32 bit patterns (``bitcast<f32>``), so the
-shader compares with exactly the stored values.  WGSL lets an implementation
-flush subnormal f32 values to zero; thresholds and features of magnitude
-below ~1.2e-38 may therefore compare differently on the GPU.
+The features and thresholds are constants of the shader (thresholds as
+their f32 bit patterns, ``bitcast<f32>``), so the shader compares with
+exactly the stored values and ``gatecc lower --target wgsl`` prints a
+self-contained module: the net's shader followed by this one, whose names
+start with ``gatecc_enc`` and whose bindings start at :data:`BINDING_BASE`,
+clear of the net's.  WGSL lets an implementation flush subnormal f32 values
+to zero; thresholds and features of magnitude below ~1.2e-38 may therefore
+compare differently on the GPU.
 """
 
 from __future__ import annotations
@@ -15,51 +19,62 @@ from __future__ import annotations
 import numpy as np
 
 WORKGROUP = 64
+#: The encoder's bindings (group 0) start here, clear of the net shader's (:mod:`.abi`: 0..3).
+BINDING_BASE = 8
+ENTRY_POINT = "gatecc_encode"
 
-SHADER = """
-struct Params { batch: u32, words32: u32, n_bits: u32, n_features: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> feature: array<u32>;
-@group(0) @binding(3) var<storage, read> threshold: array<u32>;
-@group(0) @binding(4) var<storage, read_write> planes: array<u32>;
+_TEMPLATE = """
+// gatecc input encoder: bit k = x[k's feature] > k's threshold (f32), packed into 32-bit plane words.
+const GATECC_ENC_BITS: u32 = %(nb)du;
+const GATECC_ENC_FEATURES: u32 = %(nf)du;
+const gatecc_enc_feature = array<u32, %(nb)d>(%(features)s);
+const gatecc_enc_threshold = array<u32, %(nb)d>(%(thresholds)s);
+struct GateccEncodeParams { batch: u32, words32: u32 }
+@group(0) @binding(%(b0)d) var<uniform> gatecc_enc_params: GateccEncodeParams;
+@group(0) @binding(%(b1)d) var<storage, read> gatecc_enc_x: array<f32>;
+@group(0) @binding(%(b2)d) var<storage, read_write> gatecc_enc_planes: array<u32>;
 
-@compute @workgroup_size(%d)
-fn encode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-    let id = gid.x + gid.y * n.x * %du;
-    if (id >= params.n_bits * params.words32) { return; }
-    let k = id / params.words32;
-    let w = id %% params.words32;
-    let f = feature[k];
-    let t = bitcast<f32>(threshold[k]);
+@compute @workgroup_size(%(wg)d)
+fn gatecc_encode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+    let id = gid.x + gid.y * n.x * %(wg)du;
+    let p = gatecc_enc_params;
+    if (id >= GATECC_ENC_BITS * p.words32) { return; }
+    let k = id / p.words32;
+    let w = id %% p.words32;
+    let f = gatecc_enc_feature[k];
+    let t = bitcast<f32>(gatecc_enc_threshold[k]);
     var word = 0u;
     for (var i = 0u; i < 32u; i = i + 1u) {
         let s = w * 32u + i;
-        if (s < params.batch && x[s * params.n_features + f] > t) { word = word | (1u << i); }
+        if (s < p.batch && gatecc_enc_x[s * GATECC_ENC_FEATURES + f] > t) { word = word | (1u << i); }
     }
-    planes[id] = word;
+    gatecc_enc_planes[id] = word;
 }
-""" % (WORKGROUP, WORKGROUP)
+"""
+
+
+def emit_wgsl_encoder(encoder) -> str:
+    """WGSL source of the ``gatecc_encode`` compute shader for ``encoder``."""
+    return _TEMPLATE % {
+        "nb": encoder.n_bits, "nf": encoder.n_features, "wg": WORKGROUP,
+        "features": ", ".join(f"{int(f)}u" for f in encoder.feature),
+        "thresholds": ", ".join(f"0x{int(b):08x}u" for b in encoder.threshold.astype("<f4").view("<u4")),
+        **{f"b{i}": BINDING_BASE + i for i in range(3)},
+    }
 
 
 class WgslFloatEntry:
     """The encoder shader on the default GPU: float32 rows in, packed uint64 input planes out."""
 
     def __init__(self, encoder):
-        import wgpu
-
         from .wgpu_runtime import default_gpu
 
         self.encoder = encoder
-        self.source = SHADER
+        self.source = emit_wgsl_encoder(encoder)
         self.gpu = default_gpu()
-        device = self.gpu.device
-        module = device.create_shader_module(code=SHADER)
-        self._pipeline = device.create_compute_pipeline(layout="auto", compute={"module": module, "entry_point": "encode"})
-        usage = wgpu.BufferUsage
-        self._feature = device.create_buffer_with_data(data=encoder.feature.astype("<u4"), usage=usage.STORAGE)
-        self._threshold = device.create_buffer_with_data(data=encoder.threshold.astype("<f4").view("<u4"),
-                                                         usage=usage.STORAGE)
+        module = self.gpu.device.create_shader_module(code=self.source)
+        self._pipeline = self.gpu.device.create_compute_pipeline(
+            layout="auto", compute={"module": module, "entry_point": ENTRY_POINT})
 
     def planes(self, x) -> np.ndarray:
         """(batch, n_features) numbers -> (n_bits, words) uint64 planes, encoded on the GPU."""
@@ -69,13 +84,12 @@ class WgslFloatEntry:
         batch, nb = x.shape[0], self.encoder.n_bits
         words = max(1, -(-batch // 64))
         device, usage = self.gpu.device, wgpu.BufferUsage
-        params = device.create_buffer_with_data(
-            data=np.array([batch, 2 * words, nb, self.encoder.n_features], dtype="<u4"), usage=usage.UNIFORM)
+        params = device.create_buffer_with_data(data=np.array([batch, 2 * words], dtype="<u4"), usage=usage.UNIFORM)
         xs = device.create_buffer_with_data(data=x if x.size else np.zeros(1, "<f4"), usage=usage.STORAGE)
         out = device.create_buffer(size=4 * nb * 2 * words, usage=usage.STORAGE | usage.COPY_SRC)
         bind = device.create_bind_group(layout=self._pipeline.get_bind_group_layout(0), entries=[
-            {"binding": i, "resource": {"buffer": b, "offset": 0, "size": b.size}}
-            for i, b in enumerate((params, xs, self._feature, self._threshold, out))])
+            {"binding": BINDING_BASE + i, "resource": {"buffer": b, "offset": 0, "size": b.size}}
+            for i, b in enumerate((params, xs, out))])
         groups = -(-(nb * 2 * words) // WORKGROUP)
         gx = min(groups, self.gpu.max_groups)
         encoder = device.create_command_encoder()

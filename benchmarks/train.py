@@ -10,8 +10,13 @@
    GroupSum (PyTorch on the CPU), measured in this run.  Goal: >= 3x.
 2. ``gatecc.train``'s no-flags default on the digits (the fixed 80/20 split
    of ``gatecc train digits``): hard test accuracy.  Goal: >= 97%.
-
-The conv parts of the issue's benchmark wait for convolutional layers.
+3. The same for a conv net, CONV (default
+   conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)),
+   on the digits as (1, 8, 8) images thermometer-coded per channel (4 bit
+   planes): samples/s of gatecc's step (gatecc.convsoft's forward) against
+   torchlogix's LogicConv2d(4 channels, 16 kernels, depth 3, rf 3, pad 1) +
+   OrPooling2d(2) + LogicDense x2 + GroupSum on the same bits, goal >= 3x;
+   then ``gatecc.train(images, y, arch=CONV)``'s hard test accuracy, goal >= 98%.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ def digits_split():
     return d.data[train], d.target[train], d.data[test], d.target[test]
 
 
-def gatecc_rate(bits, labels, width: int, steps: int, batch: int) -> float:
-    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss)."""
+def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | None = None) -> float:
+    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss); ``conv``: that conv arch."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -44,9 +49,19 @@ def gatecc_rate(bits, labels, width: int, steps: int, batch: int) -> float:
     from gatecc.train.arch import parse_arch, resolve
     from gatecc.train.fit import FitConfig, _init, _losses, make_forward
 
-    arch = resolve(parse_arch(f"dense({width})x2,groupsum(10,tau=20)"), 10, None)
-    static, params = _init(arch, bits.shape[1], np.random.default_rng(0), FitConfig())
-    loss_fn, _ = _losses(make_forward(static), arch.head, "xent")
+    if conv is None:
+        arch = resolve(parse_arch(f"dense({width})x2,groupsum(10,tau=20)"), 10, None)
+        static, params = _init(arch, bits.shape[1], np.random.default_rng(0), FitConfig())
+        loss_fn, _ = _losses(make_forward(static), arch.head, "xent")
+    else:
+        from gatecc.convsoft import conv_params
+        from gatecc.ir.spatial.program import MapShape
+        from gatecc.train.convnets import conv_scores, init_convnet
+
+        arch = resolve(parse_arch(conv), 10, None)
+        net = init_convnet(arch, MapShape(bits.shape[1] // 64, (8, 8)), np.random.default_rng(0), 1.0)
+        params = conv_params(net)
+        loss_fn, _ = _losses(None, arch.head, "xent", conv_scores(net))
     opt = optax.chain(optax.clip(100.0), optax.adamw(0.05, b1=0.9, b2=0.99, weight_decay=1e-2))
     params = jax.tree_util.tree_map(jnp.asarray, params)
     state = opt.init(params)
@@ -83,17 +98,40 @@ def torchlogix_rate(bits, labels, width: int, steps: int, batch: int) -> float:
     model = torch.nn.Sequential(
         tl.LogicDense(bits.shape[1], width, device="cpu"), tl.LogicDense(width, width, device="cpu"),
         tl.GroupSum(10, 20.0, device="cpu"))
+    return _torch_steps(model, bits, labels, steps, batch)
+
+
+def torchlogix_conv_rate(bits, labels, width: int, steps: int, batch: int) -> float:
+    """Samples/s of torchlogix's step for the default CONV arch on the same (planes, 8, 8) bits."""
+    import torch
+
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+    from peer_models import torchlogix_layers
+
+    tl = torchlogix_layers()
+    torch.manual_seed(0)
+    planes = bits.shape[1] // 64
+    model = torch.nn.Sequential(
+        tl.LogicConv2d(in_dim=(8, 8), channels=planes, num_kernels=16, tree_depth=3, receptive_field_size=3,
+                       padding=1, device="cpu"),
+        tl.OrPooling2d(2, 2), torch.nn.Flatten(), tl.LogicDense(16 * 4 * 4, width, device="cpu"),
+        tl.LogicDense(width, width, device="cpu"), tl.GroupSum(10, 20.0, device="cpu"))
+    return _torch_steps(model, bits.reshape(-1, planes, 8, 8), labels, steps, batch)
+
+
+def _torch_steps(model, bits, labels, steps: int, batch: int) -> float:
+    import torch
+
     opt = torch.optim.AdamW(model.parameters(), lr=0.05, betas=(0.9, 0.99), weight_decay=1e-2)
-    x_all = torch.tensor(bits, dtype=torch.float32)
-    y_all = torch.tensor(labels, dtype=torch.long)
+    x_all, y_all = torch.tensor(bits, dtype=torch.float32), torch.tensor(labels, dtype=torch.long)
     rng = np.random.default_rng(1)
     batches = [torch.tensor(rng.choice(bits.shape[0], batch, replace=False)) for _ in range(steps + 3)]
     model.train()
 
     def step(idx):
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x_all[idx]), y_all[idx])
-        loss.backward()
+        torch.nn.functional.cross_entropy(model(x_all[idx]), y_all[idx]).backward()
         opt.step()
 
     for idx in batches[:3]:
@@ -104,12 +142,43 @@ def torchlogix_rate(bits, labels, width: int, steps: int, batch: int) -> float:
     return steps * batch / (time.perf_counter() - start)
 
 
+CONV = "conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)"
+
+
+def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
+    """Part 3: conv samples/s against torchlogix, then the conv net's hard test accuracy."""
+    import gatecc
+    from gatecc.encoder import fit_image_encoder
+
+    encoder, planes = fit_image_encoder(x_tr, (1, 8, 8), "quantile", 4)
+    bits = encoder.encode(x_tr).astype(np.float32)
+    ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV)
+    theirs = torchlogix_conv_rate(bits, y_tr, args.width, args.conv_steps, args.batch)
+    print(f"conv {CONV}, {planes} bit planes: training samples/s gatecc {ours:,.0f}, torchlogix {theirs:,.0f}: "
+          f"{ours / theirs:.2f}x (goal >= 3x)", flush=True)
+    if args.no_accuracy:
+        return
+    start = time.perf_counter()
+    net = gatecc.train(x_tr.reshape(-1, 1, 8, 8), y_tr, arch=CONV, x_test=x_te.reshape(-1, 1, 8, 8), y_test=y_te)
+    print(f"gatecc.train(images, arch=CONV) ({int(net.meta['epochs'])} epochs, best {int(net.meta['best_epoch'])}, "
+          f"{time.perf_counter() - start:.0f} s): hard test accuracy {float(net.meta['test_accuracy']):.2%} "
+          "(goal >= 98%)")
+    from gatecc.ir.spatial.unroll import unroll
+
+    fast = gatecc.compile(unroll(net.to_program()))
+    same = np.array_equal(fast.run_bits(net.encoder.encode(x_te)).astype(np.float32) / np.float32(net.groupsum.tau),
+                          gatecc.soft_eval(net, x_te, hard=True))
+    print(f"compiled conv net (unrolled) == soft model's hard outputs on the test images: {same}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=30, help="timed steps per trainer (default 30)")
     ap.add_argument("--width", type=int, default=4000, help="neurons per dense layer (default 4000)")
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--no-accuracy", action="store_true", help="skip the default-training accuracy run")
+    ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs (dense and conv)")
+    ap.add_argument("--conv-steps", type=int, default=10, help="timed conv steps per trainer (default 10)")
+    ap.add_argument("--no-conv", action="store_true", help="skip part 3 (conv)")
     args = ap.parse_args()
 
     import gatecc
@@ -132,7 +201,8 @@ def main() -> None:
         fast = gatecc.compile(net)
         same = np.array_equal(np.argmax(fast(x_te), axis=1), np.argmax(gatecc.soft_eval(net, x_te, hard=True), axis=1))
         print(f"compiled net on raw pixels returns the soft model's hard classes: {same}")
-    print("conv nets: wait for convolutional layers (issue 14)")
+    if not args.no_conv:
+        conv_part(args, x_tr, y_tr, x_te, y_te)
 
 
 if __name__ == "__main__":

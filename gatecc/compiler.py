@@ -31,6 +31,12 @@ def to_graph(model) -> Graph:
         return lower(model)
     if isinstance(model, Graph):
         return verify(model)
+    from .spatial_compile import as_program, is_spatial
+
+    if is_spatial(model):                       # a conv net / spatial program: its flat, unrolled graph
+        from .ir.spatial.unroll import unroll
+
+        return unroll(as_program(model))
     from .lutnet import LutNet
 
     if isinstance(model, LutNet):
@@ -261,7 +267,11 @@ class CompiledNet:
 
 def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
             progress: bool = False, head=None, **options) -> CompiledNet:
-    """Compile ``model`` (LogicNet, Graph or path) for ``target`` into a runnable net.
+    """Compile ``model`` (LogicNet, Graph, ConvNet, spatial Program or path) for ``target`` into a runnable net.
+
+    A ConvNet or Program compiles through :func:`gatecc.spatial_compile.compile_spatial`
+    (the loop form on c and wgsl, ``mode="unroll"`` for one flat graph) and
+    takes (batch, C, H, W) or (batch, C*H*W) inputs.
 
     ``target`` defaults to the fastest runnable target available here
     (:func:`gatecc.backends.default_target`).  ``opt_level`` 0-3 picks the
@@ -277,6 +287,7 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
 
     from .backends import PlaneLayout, default_target, get_target
 
+    requested = target
     target = target or default_target()
     tgt = get_target(target)
     if not tgt.runnable:
@@ -288,6 +299,10 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
         from .load import load
 
         model = load(model)
+    from .spatial_compile import compile_spatial, is_spatial
+
+    if is_spatial(model):                       # conv nets: per-stage passes, then the loop form or unrolled
+        return compile_spatial(model, requested or "c", opt_level, head=head, cache=cache, **options)
     bar = Progress([], f"gatecc {target}", enabled=progress)
     try:
         lowered = lower_to_source(model, target, opt_level, cache=cache, progress=bar, head=head, **options)

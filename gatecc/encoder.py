@@ -2,8 +2,11 @@
 
 A :class:`ThermometerEncoder` turns each of ``n_features`` float features
 into bits ``x[feature[k]] > threshold[k]`` (float32 comparisons), one per
-threshold; a feature's thresholds are ascending and its bits contiguous, so
-its bits form a thermometer code.  A 0/1 column gets the single threshold
+threshold; a feature's thresholds are ascending, so its bits form a
+thermometer code.  A table's encoding keeps each feature's bits together;
+an image's (:func:`fit_image_encoder`) is channel-major, bit plane
+``c * B + b`` holding ``pixel > threshold[c, b]`` for every pixel, so the
+bits of a pixel are ``H * W`` apart.  A 0/1 column gets the single threshold
 0.5 and passes through unchanged.  Thresholds are learned from training data
 (:func:`fit_encoder`): ``quantile`` puts them at the feature's quantiles (as
 midpoints between neighbouring distinct training values), ``uniform``
@@ -32,7 +35,7 @@ class ThermometerEncoder:
     """Bit k of the encoding is ``x[:, feature[k]] > threshold[k]`` in float32."""
 
     n_features: int
-    feature: np.ndarray      # (n_bits,) int64, non-decreasing
+    feature: np.ndarray      # (n_bits,) int64: the feature bit k reads
     threshold: np.ndarray    # (n_bits,) float32
 
     def __post_init__(self) -> None:
@@ -47,8 +50,6 @@ class ThermometerEncoder:
             raise ModelError(f"encoder/threshold: expected float ({feature.size},), got {threshold.dtype} {threshold.shape}")
         if ((feature < 0) | (feature >= self.n_features)).any():
             raise ModelError(f"encoder/feature: indices must be in 0..{int(self.n_features) - 1}")
-        if (np.diff(feature) < 0).any():
-            raise ModelError("encoder/feature: a feature's bits must be contiguous (non-decreasing indices)")
         if not np.isfinite(threshold).all():
             raise ModelError("encoder/threshold: contains NaN or infinite values")
         object.__setattr__(self, "n_features", int(self.n_features))
@@ -149,3 +150,29 @@ def _thresholds(col: np.ndarray, method: str, bits: int) -> np.ndarray:
         idx = np.clip(np.searchsorted(values, q, side="right"), 1, values.size - 1)
         t = (values[idx - 1].astype(np.float64) + values[idx]) / 2
     return np.unique(t.astype(np.float32))
+
+
+def fit_image_encoder(x: np.ndarray, image: tuple[int, ...], method: str = "quantile", bits: int = 4
+                      ) -> tuple[ThermometerEncoder, int]:
+    """Per-channel thresholds for images ``x`` (n, C*H*W channel-major): (encoder, bit planes).
+
+    Channel c's thresholds are learned from all its pixels, as
+    :func:`fit_encoder` learns a column's; the encoding is the bit map
+    (planes, H, W), plane ``j`` (channel c, threshold t) holding ``pixel > t``
+    for every pixel of channel c, so a conv net sees the image's geometry.
+    """
+    if method not in ENCODINGS:
+        raise InputError(f"unknown encoding {method!r} (known: {', '.join(ENCODINGS)})")
+    if bits < 1:
+        raise InputError(f"bits per feature must be >= 1, not {bits}")
+    channels, plane = int(image[0]), int(np.prod(image[1:]))
+    x = np.asarray(x, dtype=np.float32).reshape(x.shape[0], channels, plane)
+    features, thresholds = [], []
+    for c in range(channels):
+        col = x[:, c].reshape(-1)
+        ts = np.array([0.5], np.float32) if _is_binary(col) else _thresholds(col, method, bits)
+        for t in ts:
+            features.append(c * plane + np.arange(plane))
+            thresholds.append(np.full(plane, t, np.float32))
+    planes = len(thresholds)
+    return ThermometerEncoder(channels * plane, np.concatenate(features), np.concatenate(thresholds)), planes

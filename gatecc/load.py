@@ -15,7 +15,11 @@ from .files import read_file_text
 
 
 def _load_npz(path: Path):
+    from .convfile import is_convnet_file, load_convnet
     from .model import load_npz
+
+    if is_convnet_file(path):
+        return load_convnet(path)
 
     try:
         return load_npz(path)
@@ -35,6 +39,15 @@ def _load_ir(path: Path):
     try:
         return parse_graph(text)
     except IRError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+
+
+def _load_spatial(path: Path):
+    from .ir.spatial.text import parse_program
+
+    try:
+        return parse_program(read_file_text(path))
+    except ModelError as exc:
         raise ModelError(f"{path}: {exc}") from None
 
 
@@ -86,6 +99,7 @@ def _load_jax(path: Path):
 LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "npz": ((".npz",), _load_npz, "gatecc model format v1"),
     "ir": ((".gir",), _load_ir, "gatecc IR text"),
+    "spatial": ((".gsp",), _load_spatial, "gatecc spatial program text (conv nets; docs/spatial.md)"),
     "aiger": ((".aig", ".aag"), _load_aiger, "AIGER and-inverter graph (binary or ASCII)"),
     "blif": ((".blif",), _load_blif, "combinational BLIF netlist"),
     "torch": ((".pt", ".pth"), _load_torch, "torch.save file of a difflogic or torchlogix model (detected)"),

@@ -136,3 +136,59 @@ def spatial_programs(draw, max_input_bits: int = 64, max_stages: int = 3, rank: 
             bld.output(bld.popcount(bits[g::groups] or bits))
         stages.append(Dense(len(shapes), bld.finish()))
     return Program(shape, tuple(stages))
+
+
+def _tree_conv(rng, src: int, shape: MapShape, ties: bool):
+    from .convnet import TreeConv
+
+    rank = shape.rank
+    torus = bool(rng.integers(0, 5) == 0)
+    size = tuple(int(rng.integers(1, min(3, n + 2) + 1)) for n in shape.spatial)
+    padding = tuple(int(rng.integers(0, min(2, k))) for k in size) if not torus else tuple(k // 2 for k in size)
+    padding = tuple(p if n + 2 * p >= k else (k - n + 1) // 2 for n, k, p in zip(shape.spatial, size, padding))
+    stride = (1,) * rank if torus else tuple(int(rng.integers(1, k + 1)) for k in size)
+    k, depth = int(rng.integers(1, 4)), int(rng.integers(0, 4))
+    leaves = np.stack([rng.integers(0, shape.channels, (k, 1 << depth))]
+                      + [rng.integers(0, s, (k, 1 << depth)) for s in size], axis=-1)
+    levels = tuple((rng.integers(0, 3, (k, 1 << (depth - 1 - lv), 16)) if ties
+                    else rng.normal(size=(k, 1 << (depth - 1 - lv), 16))).astype(np.float32) for lv in range(depth))
+    conv = TreeConv(src, leaves, levels, size, stride, padding, "torus" if torus else "zero")
+    out = shape.spatial if torus else tuple(
+        conv_out_size(n, kk, s, p) for n, kk, s, p in zip(shape.spatial, size, stride, padding))
+    return conv, MapShape(k, out)
+
+
+@st.composite
+def conv_nets(draw, max_input_bits: int = 64, max_stages: int = 3, head: bool | None = None):
+    """Random :class:`~gatecc.convnet.ConvNet`s with logits: tree convs (depth 0-3), OR pools, residual ``or``
+    merges, and now and then a flatten + dense head with a GroupSum; ``ties`` nets have integer logits."""
+    from .convnet import ConvNet, DenseHead
+    from .model import GroupSum, Layer, LogicNet
+
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    ties = draw(st.booleans())
+    while True:
+        shape = MapShape(int(rng.integers(1, 4)), (int(rng.integers(2, 6)), int(rng.integers(2, 6))))
+        if shape.size <= max_input_bits:
+            break
+    stages, shapes = [], [shape]
+    for _ in range(draw(st.integers(1, max_stages))):
+        src = len(shapes) - 1
+        kind = draw(st.sampled_from(["conv", "conv", "pool", "residual"]))
+        stage, out = _pool(rng, src, shapes[src]) if kind == "pool" else _tree_conv(rng, src, shapes[src], ties)
+        stages.append(stage)
+        shapes.append(out)
+        if kind == "residual" and out == shapes[src]:
+            stages.append(Or(len(shapes) - 1, src))
+            shapes.append(out)
+    if draw(st.booleans()) if head is None else head:
+        stages.append(Flatten(len(shapes) - 1))
+        flat, k = shapes[-1].size, int(rng.integers(1, 4))
+        layers, prev = [], flat
+        for width in (int(rng.integers(2, 10)), k * int(rng.integers(1, 4))):
+            logits = rng.integers(0, 3, (width, 16)) if ties else rng.normal(size=(width, 16))
+            layers.append(Layer(rng.integers(0, prev, width), rng.integers(0, prev, width),
+                                logits=logits.astype(np.float32)))
+            prev = width
+        stages.append(DenseHead(len(shapes), LogicNet(flat, layers, GroupSum(k, float(rng.choice([1.0, 2.0, 0.5]))))))
+    return ConvNet(shape, tuple(stages))

@@ -97,15 +97,14 @@ def test_lut_rank_above_two_needs_its_parametrization_in_a_state_dict(tmp_path, 
     assert_one_line_error(cli("stats", "sd.pt", "--from", "torchlogix"), "LUT rank 4", "'warp' (Walsh) or 'light'")
 
 
-def test_convolutional_layers_are_unsupported(tmp_path, cli):
+def test_convolutional_state_dict_needs_its_config(tmp_path, cli):
+    """Conv models import (tests/test_torchlogix_conv.py); a bare conv state_dict lacks its shapes."""
     tl = torchlogix_layers()
     conv = tl.LogicConv2d(in_dim=(4, 4), channels=1, num_kernels=2, tree_depth=1, receptive_field_size=2,
                           device="cpu")
     model = torch.nn.Sequential(conv)
-    torch.save(model, tmp_path / "m.pt")
-    assert_one_line_error(cli("stats", "m.pt"), "LogicConv2d", "not supported")
     torch.save(model.state_dict(), tmp_path / "sd.pt")
-    assert_one_line_error(cli("stats", "sd.pt", "--from", "torchlogix"), "convolutional", "not supported")
+    assert_one_line_error(cli("stats", "sd.pt", "--from", "torchlogix"), "conv state_dict", "sd.config.json")
 
 
 @pytest.mark.parametrize("change, needle", [

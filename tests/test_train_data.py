@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import gatecc
+from gatecc.ir.planes import pack_bits
 from gatecc.model import npz_bytes
 from gatecc.train.arch import ArchError, parse_arch
 from gatecc.train.data import check_targets
@@ -165,12 +166,52 @@ def test_two_devices_match_one(tmp_path):
     np.testing.assert_allclose(got[2], got[1], rtol=1e-3, atol=1e-3)
 
 
+_HOST_SCRIPT = """
+import sys, numpy as np, jax
+port, pid, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+jax.distributed.initialize(f"localhost:{port}", num_processes=2, process_id=pid)
+sys.path.insert(0, %r)
+from test_train_data import _blobs
+from gatecc.train.data import check_targets
+from gatecc.train.fit import fit, FitConfig
+x, y = _blobs(200)
+r = fit(check_targets(x, y), FitConfig(arch='dense(32)x2,groupsum(2)', epochs=3, batch_size=32, patience=9),
+        checkpoint=out + '.ckpt')
+np.save(out, np.concatenate([l.logits.ravel() for l in r.net.layers]))
+print(jax.process_count(), len(jax.devices()), len(jax.local_devices()))
+"""
+
+
+def test_two_hosts_match_one(tmp_path):
+    """A multi-host run (2 processes, jax.distributed, 1 CPU device each) trains the one-host model."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1", JAX_PLATFORMS="cpu")
+    script = _HOST_SCRIPT % os.path.dirname(__file__)
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(port), str(pid), str(tmp_path / f"h{pid}.npy")],
+                              env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for pid in (0, 1)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        assert out.strip().splitlines()[-1] == "2 2 1"            # 2 processes, 2 global devices, 1 local each
+    h0, h1 = np.load(tmp_path / "h0.npy"), np.load(tmp_path / "h1.npy")
+    np.testing.assert_array_equal(h0, h1)                          # every host ends with the same model
+    assert (tmp_path / "h0.npy.ckpt").exists() and not (tmp_path / "h1.npy.ckpt").exists()   # one writer
+    x, y = _blobs(200)
+    one = fit(check_targets(x, y), FitConfig(arch="dense(32)x2,groupsum(2)", epochs=3, batch_size=32, patience=9))
+    np.testing.assert_allclose(h0, np.concatenate([l.logits.ravel() for l in one.net.layers]), rtol=1e-3, atol=1e-3)
+
+
 def test_arch_spec():
     arch = parse_arch("dense(40)x2, dense(30,wiring=learnable,candidates=8), groupsum(10,tau=20)")
     assert [d.width for d in arch.layers] == [40, 40, 30] and arch.layers[2].candidates == 8
     assert parse_arch(arch.spec()) == arch
-    for bad, needle in [("conv(16,rf=3,depth=3,pad=1),dense(10)", "convolutional layers are not supported yet"),
-                        ("orpool(2),dense(4)", "not supported yet"), ("dense(0)", "positive integer"),
+    for bad, needle in [("conv(16,rf=x,depth=3,pad=1),dense(10)", "rf must be an integer"),
+                        ("dense(4),orpool(2)", "must come before the dense"), ("dense(0)", "positive integer"),
                         ("dense(8,wiring=magic)", "unknown wiring"), ("groupsum(2),dense(4)", "last"),
                         ("dense(8", "cannot parse")]:
         with pytest.raises(ArchError, match=needle):
@@ -205,7 +246,8 @@ def test_cli_trains_a_csv_with_string_labels(tmp_path, cli):
     (["1,2,0", "3,4,1", "1,1,0"], ["--label", "y"], "too few for a test split"),
     (["1,2,0", "3,4,1"], ["--label", "target"], "no column 'target'"),
     (["1,2,0", "3,4,1"], [], "--label"),
-    (["1,2,0", "3,4,1"], ["--label", "y", "--arch", "conv(8,rf=3),dense(8)"], "convolutional layers are not supported yet"),
+    ([f"{i},{i % 3},{i % 2}" for i in range(20)], ["--label", "y", "--arch", "conv(8,rf=3),dense(8),groupsum(2)"],
+     "need image inputs"),
 ])
 def test_cli_bad_csv(tmp_path, cli, rows, args, needle):
     _write_csv(tmp_path / "d.csv", rows)
@@ -249,3 +291,41 @@ def test_lower_c_includes_the_encoder(tiny_net, tmp_path, cli):
     assert res.returncode == 0, res.stderr
     assert "void gatecc_encode(const float *x" in res.stdout
     assert f"#define GATECC_NB {net.encoder.n_bits}" in res.stdout
+
+
+def _check_one_module(target: str, text: str) -> None:
+    """``text`` builds as one C file / LLVM module / WGSL module with the net's and the encoder's entry points."""
+    if target == "c":
+        from gatecc.backends.cbuild import build_library
+
+        assert build_library(text).exists()
+    elif target == "llvm":
+        import llvmlite.binding as llvm
+
+        module = llvm.parse_assembly(text)
+        module.verify()
+        assert module.get_function("gatecc_encode") and module.get_function("gatecc_eval")
+    else:
+        from gatecc.backends.wgpu_runtime import default_gpu
+
+        device = default_gpu().device
+        module = device.create_shader_module(code=text)
+        for entry in ("chunk0", "gatecc_encode"):
+            device.create_compute_pipeline(layout="auto", compute={"module": module, "entry_point": entry})
+
+
+@pytest.mark.parametrize("target", [t for t in runnable_targets() if t.values[0] in ("c", "llvm", "wgsl")])
+def test_lower_prints_the_encoder_the_runtime_builds(tiny_net, tmp_path, cli, target):
+    """`gatecc lower` of a net with an encoder = the net's source + the float entry point compile() builds."""
+    net = tiny_net[0]
+    net.save(tmp_path / "m.npz")
+    res = cli("lower", "m.npz", "--target", target)
+    assert res.returncode == 0, res.stderr
+    fast = gatecc.compile(net, target=target)
+    assert res.stdout == fast.source + "\n" + fast.float_entry.source
+    t = net.encoder.threshold
+    literal = {"c": f"{float(t[0]).hex()}f", "llvm": "float 0x", "wgsl": f"0x{int(t[:1].view('<u4')[0]):08x}u"}
+    assert literal[target] in fast.float_entry.source           # the thresholds are constants of the text
+    _check_one_module(target, res.stdout)
+    xr = np.random.default_rng(3).normal(0, 2, (130, 3))
+    np.testing.assert_array_equal(fast.float_entry.planes(xr), pack_bits(net.encoder.encode(xr)))

@@ -23,6 +23,9 @@ def register(sub) -> None:
     add_head_arg(p)
     add_native_args(p)
     add_quiet_arg(p)
+    p.add_argument("--unroll", action="store_true",
+                   help="conv models: emit the unrolled flat circuit instead of the loop form (c and wgsl "
+                        "emit each conv/pool stage once, as a loop over positions; other targets always unroll)")
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")
@@ -44,6 +47,18 @@ def run(args) -> int:
 
     model = load_model(args)
     target = get_target(args.target)
+    from ..spatial_compile import is_spatial, loop_targets, program_source
+
+    if is_spatial(model) and args.target in loop_targets() and not args.unroll:
+        try:
+            source = program_source(model, args.target, args.opt_level, passes=args.passes, head=args.head,
+                                    **options)
+        except PipelineError as exc:
+            raise CommandError(str(exc)) from None
+        write_output(args.output, source)
+        return 0
+    if args.unroll and not is_spatial(model):
+        raise CommandError("--unroll applies to conv models (spatial programs) only")
     try:
         lowered = lower_to_source(model, args.target, args.opt_level, passes=args.passes,
                                   after_pass=show if args.print_ir_after_all else None,
@@ -51,10 +66,10 @@ def run(args) -> int:
     except PipelineError as exc:
         raise CommandError(str(exc)) from None
     source = lowered.source
-    if target.name == "c" and getattr(model, "encoder", None) is not None:
-        from ..backends.float_entry import emit_c_encoder
+    if getattr(model, "encoder", None) is not None:
+        from ..backends.float_entry import with_encoder_source
 
-        source += "\n" + emit_c_encoder(model.encoder)     # gatecc_encode: raw floats -> input planes
+        source = with_encoder_source(target.name, source, model.encoder)   # gatecc_encode: raw floats -> planes
     # Targets that write more than one file (c-embedded: OUT.c and OUT.h) name the others.
     extra = {}
     if hasattr(target, "companions"):

@@ -25,6 +25,8 @@ def register(sub) -> None:
                    help="one input row as a string of 0/1, input 0 first (repeatable)")
     p.add_argument("--npy", metavar="FILE", help="a (batch, n_inputs) 0/1 .npy array of inputs; for a net with an input encoder (format v2), "
                         "a (batch, n_features) array of raw features")
+    p.add_argument("--unroll", action="store_true",
+                   help="conv models: run the unrolled flat circuit instead of the loop form")
     p.add_argument("-o", "--output", metavar="OUT", help="write the outputs as a .npy array instead of printing")
     p.set_defaults(func=run)
 
@@ -49,7 +51,14 @@ def run(args) -> int:
 
     target = args.target or default_target()
     options = native_options(args, get_target(target))
-    net = compile_net(load_model(args), target=target, opt_level=args.opt_level, head=args.head,
+    from ..spatial_compile import is_spatial
+
+    model = load_model(args)
+    if args.unroll:
+        if not is_spatial(model):
+            raise CommandError("--unroll applies to conv models (spatial programs) only")
+        options["mode"] = "unroll"
+    net = compile_net(model, target=target, opt_level=args.opt_level, head=args.head,
                       progress=wanted(args.quiet),
                       **options)
     n = net.n_inputs
@@ -64,7 +73,11 @@ def run(args) -> int:
             raise CommandError(f"the model has {n} inputs; give --input or --npy (all inputs only up to 20)")
         x = all_inputs(n)
     # A net with an input encoder takes raw features from --npy; bit strings and all inputs are its bits.
-    y = net(x) if (args.npy and net.encoder is not None) else net.run_bits(x)
+    if is_spatial(model):
+        y = net(x)                             # (batch, C, H, W) from --npy, or flat bit rows
+        x = x.reshape(len(x), -1)
+    else:
+        y = net(x) if (args.npy and net.encoder is not None) else net.run_bits(x)
     if args.output:
         buf = io.BytesIO()
         np.save(buf, y, allow_pickle=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .common import CommandError, add_head_arg, add_model_args, add_opt_args, add_quiet_arg, formatter, optimised_graph
+from .common import CommandError, add_head_arg, add_model_args, add_opt_args, add_quiet_arg, formatter, load_model
+from .common import optimised_graph
 
 
 def register(sub) -> None:
@@ -35,7 +36,12 @@ def run(args) -> int:
         target = get_target(args.target)
         if not hasattr(target, "footprint"):
             raise CommandError(f"--target {args.target}: only c-embedded reports code sizes")
-    graph, passes = optimised_graph(args)
+    from ..spatial_compile import is_spatial
+
+    model = load_model(args)
+    if is_spatial(model):
+        return _spatial(args, model)
+    graph, passes = optimised_graph(args, model=model)
     st = graph_stats(graph)
     if args.target is not None:
         sizes = target.footprint(target.legalize(graph))
@@ -62,4 +68,34 @@ def run(args) -> int:
                                  f"{size['word_bits']}-bit words)"))
     for key, value in rows:
         print(f"{key:<9} {value}")
+    return 0
+
+
+def _spatial(args, model) -> int:
+    """A conv net: each stage's optimised graph, gates per position and in all, without unrolling."""
+    from ..ir.passes import PipelineError
+    from ..spatial_compile import as_program, optimise_program, stage_table
+
+    try:
+        program, _ = optimise_program(as_program(model), args.opt_level, args.passes, args.head)
+    except PipelineError as exc:
+        raise CommandError(str(exc)) from None
+    rows = stage_table(program)
+    total = sum(r["total"] for r in rows)
+    last = program.stages[-1]
+    outputs = last.graph.n_outputs if last.kind == "dense" else program.shapes()[-1].size
+    if args.json:
+        print(json.dumps({"inputs": program.n_inputs, "input_shape": str(program.input), "outputs": outputs,
+                          "gates": total, "stages": rows,
+                          "opt_level": args.opt_level if args.passes is None else None}, sort_keys=True))
+        return 0
+    print(f"{'model':<9} {args.model}")
+    print(f"{'inputs':<9} {program.n_inputs} ({program.input})")
+    print(f"{'outputs':<9} {outputs}")
+    print(f"{'gates':<9} {total} (unrolled over every position; the loop form emits each stage's graph once)")
+    print(f"{'pipeline':<9} {args.passes if args.passes is not None else f'-O{args.opt_level}'}")
+    print(f"{'stage':<6} {'kind':<8} {'src':>3} {'shape':>12} {'positions':>9} {'gates':>8} {'total':>10}")
+    for r in rows:
+        print(f"{r['stage']:<6} {r['kind']:<8} {r['src']:>3} {r['shape']:>12} {r['positions']:>9} "
+              f"{r['gates']:>8} {r['total']:>10}")
     return 0

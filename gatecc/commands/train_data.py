@@ -20,7 +20,8 @@ def add_data_args(p) -> None:
     g.add_argument("--label", metavar="COLUMN", help=".csv: the label column (the others are numeric features)")
     g.add_argument("--arch", metavar="SPEC",
                    help="layers, e.g. 'dense(4000)x2,groupsum(10,tau=20)'; dense(N,wiring=unique|random|learnable"
-                        "[,candidates=C]); default: two dense layers of ~400 neurons per class and "
+                        "[,candidates=C]); images (an .npz x of shape (rows, C, H, W)) may start with "
+                        "conv(K,rf=R,depth=D,pad=P,stride=S) and orpool(SIZE) items; default: two dense layers of ~400 neurons per class and "
                         "groupsum(k, tau=sqrt(neurons per class)) (see docs/training.md)")
     g.add_argument("--validation", type=float, metavar="FRACTION",
                    help="held-out rows for early stopping on the hard metric (default 0.1)")
@@ -82,7 +83,13 @@ def run_data(args) -> int:
     result = fit(table, FitConfig(**options), progress=not args.quiet, checkpoint=args.checkpoint,
                  resume=args.resume)
     out = args.output or f"{path.stem}.gatecc.npz"
-    write_output(out, npz_bytes(result.net.to_arrays()))
+    if hasattr(result.net, "to_arrays"):
+        arrays = result.net.to_arrays()
+    else:                                    # a conv net: the convnet model format
+        from ..convfile import convnet_arrays
+
+        arrays = convnet_arrays(result.net)
+    write_output(out, npz_bytes(arrays))
     if args.plot:
         plot_history(result.history, args.plot)
     what = "accuracy" if table.is_classification else "bit accuracy"

@@ -15,8 +15,11 @@ records beta in the net's metadata (``meta/groupsum_beta``).
 The ``warp`` (Walsh) and ``light`` parametrizations, of ``lut_rank`` 2, 4 or
 6 (``weight`` of shape ``(out, 2**lut_rank)``), import as a LutNet of ``lut``
 neurons (:mod:`.torchlogix_lut`; a state_dict needs ``<layer>.parametrization``
-in a wiring file).  Not supported, each with an error naming it:
-convolutional layers, pooling and binarization modules.
+in a wiring file).  A binarization module in front of the logic layers
+(fixed, soft or learnable thresholds) becomes the net's input encoder
+(:mod:`.torchlogix_binarization`), so the imported net takes the raw
+features.  Not supported, each with an error naming it: convolutional
+layers and pooling.
 
 ``GroupSum`` has no tensors, so a bare state_dict carries no head: give
 ``<groupsum>.k`` and ``<groupsum>.tau`` (and ``<groupsum>.beta``) in a wiring
@@ -33,6 +36,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model import GroupSum, LogicNet
+from . import torchlogix_binarization as binarization
 from .peers import (
     ModuleView, PeerLayer, as_array, build_net, find_wiring, head_from_flat, is_module, leaves_in_order,
     merge_flat, read_peer_file, read_wiring, scalar,
@@ -44,8 +48,7 @@ PARAMETRIZATIONS = {"RawLUTParametrization": "raw", "WarpLUTParametrization": "w
                     "WalshLUTParametrization": "walsh", "LightLUTParametrization": "light"}
 #: key fragments of torchlogix layers gatecc does not import -> what they are.
 UNSUPPORTED_KEYS = {"tree_weights": "convolutional logic layers (LogicConv)",
-                    "_indices_L": "convolutional logic layers (LogicConv)",
-                    "thresholds": "binarization layers"}
+                    "_indices_L": "convolutional logic layers (LogicConv)"}
 #: state_dict entries of a LogicDense layer that gatecc reads or knowingly ignores.
 DERIVED_KEYS = ("_export_lut_ids", "connections._export_indices")
 
@@ -86,9 +89,14 @@ def _layer(where: str, weight, indices, candidate_weights=None, in_dim=None, par
 def from_module(model) -> LogicNet:
     """The LogicNet of a torchlogix model: a live ``nn.Module`` or a record read from a file."""
     layers: list[PeerLayer] = []
-    head, beta = None, 0.0
+    head, beta, binarize = None, 0.0, None
     for m in leaves_in_order(ModuleView(model, "")):
         if m.qualname == FLATTEN:
+            continue
+        if m.package == "torchlogix" and m.name in binarization.BINARIZATIONS:
+            if layers or binarize is not None:
+                raise ModelError(f"{m.where()}: a binarization must come first, in front of the logic layers")
+            binarize = m
             continue
         if m.package != "torchlogix" or m.name not in ("LogicDense", "GroupSum"):
             raise ModelError(f"{m.where()} is not supported; gatecc imports torchlogix LogicDense and GroupSum "
@@ -122,7 +130,10 @@ def from_module(model) -> LogicNet:
                              conn.get("weights") if conn.name == "LearnableDenseConnections" else None,
                              None if in_dim is None else int(scalar(in_dim, f"{m.path}.in_dim", "iu")), pname,
                              temperature))
-    return _net(layers, head, _meta(beta))
+    net = _net(layers, head, _meta(beta))
+    if binarize is None:
+        return net
+    return binarization.with_encoder(net, binarization.module_encoder(binarize, net.n_inputs), binarize.path)
 
 
 def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: str = "wiring") -> LogicNet:
@@ -130,11 +141,14 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
     flat = merge_flat(state, wiring, wiring_name)
     used: set[str] = set()
     layers = []
+    encoder_keys: set[str] = set()
     for key in list(flat):
         for fragment, what in UNSUPPORTED_KEYS.items():
             if fragment in key:
                 raise ModelError(f"{key!r}: torchlogix {what} are not supported; "
                                  "gatecc imports LogicDense layers and a GroupSum")
+        if key.rsplit(".", 1)[-1] in binarization.KEYS:
+            encoder_keys.add(key)
         if not (key == "weight" or key.endswith(".weight")):
             continue
         prefix = key[: -len("weight")]
@@ -150,6 +164,7 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
         used.update(k for k in (key, ikey, ckey, dkey, pkey, tkey, *(prefix + d for d in DERIVED_KEYS)) if k in flat)
     if not layers:
         raise ModelError("no LogicDense weights found (torchlogix keys end in '.weight')")
+    encoder = binarization.flat_encoder(flat, used, *_first_inputs(layers)) if encoder_keys else None
     head, head_prefix = head_from_flat(flat, used, wiring_name)
     beta_key = f"{head_prefix}beta"
     beta = 0.0
@@ -160,13 +175,26 @@ def from_state_dict(state: Mapping, wiring: Mapping | None = None, wiring_name: 
         if key not in used:
             raise ModelError(f"unexpected key {key!r}: a torchlogix state_dict holds '<layer>.weight' and "
                              "'<layer>.connections.indices'; a wiring file adds '<groupsum>.k', '.tau', '.beta'")
-    return _net(layers, head, _meta(beta))
+    if encoder is None:
+        return _net(layers, head, _meta(beta))
+    net = _net(layers, head, _meta(beta), encoder.n_bits)
+    return binarization.with_encoder(net, encoder, "binarization")
 
 
-def _net(layers, head, meta):
+def _first_inputs(layers) -> tuple[int | None, int]:
+    """(the first layer's in_dim or None, one more than the largest input index it reads)."""
+    first = layers[0]
+    if not isinstance(first, PeerLayer):
+        raise ModelError("a binarization in front of warp/light (LUT) layers is not supported; "
+                         "gatecc imports it in front of raw LogicDense layers")
+    in_dim = None if first.in_dim is None else int(first.in_dim)
+    return in_dim, int(max(first.a.max(initial=0), first.b.max(initial=0))) + 1
+
+
+def _net(layers, head, meta, n_inputs=None):
     """A LogicNet when every layer is raw rank 2, else a LutNet (warp/light/LUT-k neurons)."""
     if all(isinstance(x, PeerLayer) for x in layers):
-        return build_net(layers, head, None, meta)
+        return build_net(layers, head, n_inputs, meta)
     from .torchlogix_lut import build_lut_net
 
     return build_lut_net(layers, head, getattr(layers[0], "in_dim", None), meta)
@@ -188,9 +216,15 @@ def net_from_data(data, path: Path, wiring=None) -> LogicNet:
         if is_module(data):
             if wiring is not None:
                 raise ModelError("--wiring applies to a state_dict; this file holds the whole model")
-            return from_module(data)
+            from .torchlogix_conv import convnet_from_module, is_conv_model
+
+            return convnet_from_module(data) if is_conv_model(data) else from_module(data)
         if not isinstance(data, Mapping):
             raise ModelError(f"holds a {type(data).__name__}, not a torchlogix model or state_dict")
+        if any(".tree_weights." in str(k) or str(k).startswith("tree_weights.") for k in data):
+            from .torchlogix_conv import read_conv_state
+
+            return read_conv_state(data, path, wiring)
         wiring_path = find_wiring(path, wiring)
         return from_state_dict(data, read_wiring(wiring_path) if wiring_path else None, str(wiring_path))
     except ModelError as exc:

@@ -4,7 +4,9 @@ Grammar (spaces ignored)::
 
     spec    := item ("," item)*
     item    := layer ["x" COUNT]
-    layer   := "dense(" WIDTH ["," "wiring=" WIRING] ["," "candidates=" C] ")"
+    layer   := "conv(" K ["," "rf=" R] ["," "depth=" D] ["," "pad=" P] ["," "stride=" S] ")"
+             | "orpool(" [SIZE] ["," "stride=" S] ["," "pad=" P] ")"   (conv and orpool before any dense)
+             | "dense(" WIDTH ["," "wiring=" WIRING] ["," "candidates=" C] ")"
              | "groupsum(" [K] ["," "tau=" TAU] ")"       (last item only)
 
 ``dense(4000)x2,groupsum(10,tau=20)`` is two dense layers of 4000 neurons
@@ -12,8 +14,16 @@ and a GroupSum head of 10 classes dividing each group's sum by 20.
 ``WIRING`` is ``unique`` (default), ``random`` or ``learnable``: each
 operand of a neuron a softmax over ``C`` candidate wires (default 4), of
 which the argmax is compiled.  Without a ``groupsum`` the last dense layer's
-bits are the outputs.  ``conv(...)`` and ``orpool(...)`` are recognised but
-not supported yet (convolutional layers are not in the IR).
+bits are the outputs.
+
+``conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)``
+starts with a convolution of 16 kernels over image inputs (C, H, W): each
+kernel a complete binary tree of 2-input gates of depth D (default 3) over
+2**D leaves, each leaf one bit of an R x R (default 3) receptive field of
+any input channel (chosen at random, fixed), zero padding P (default 0),
+stride S (default 1); ``orpool(SIZE)`` ORs SIZE x SIZE windows (default
+stride SIZE, padding 0).  The map is then flattened (channel-major) into
+the dense layers.  See :mod:`gatecc.train.convnets`.
 """
 
 from __future__ import annotations
@@ -41,6 +51,36 @@ class Dense:
 
 
 @dataclass(frozen=True)
+class ConvLayer:
+    """``kernels`` gate trees of ``depth`` over an ``rf`` x ``rf`` receptive field."""
+
+    kernels: int
+    rf: int = 3
+    depth: int = 3
+    pad: int = 0
+    stride: int = 1
+    kind = "conv"
+
+    def spec(self) -> str:
+        """This item of the canonical spec."""
+        return f"conv({self.kernels},rf={self.rf},depth={self.depth},pad={self.pad},stride={self.stride})"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """OR pooling over ``size`` x ``size`` windows."""
+
+    size: int = 2
+    stride: int | None = None          # None: size
+    pad: int = 0
+    kind = "orpool"
+
+    def spec(self) -> str:
+        """This item of the canonical spec."""
+        return f"orpool({self.size},stride={self.stride or self.size},pad={self.pad})"
+
+
+@dataclass(frozen=True)
 class Head:
     """A GroupSum head: ``k`` groups (None: the number of classes), sums / ``tau`` (None: default)."""
 
@@ -50,14 +90,15 @@ class Head:
 
 @dataclass(frozen=True)
 class Arch:
-    """Dense layers and an optional GroupSum head."""
+    """Conv and pool layers (images), dense layers and an optional GroupSum head."""
 
     layers: tuple[Dense, ...]
     head: Head | None
+    convs: tuple[ConvLayer | Pool, ...] = ()
 
     def spec(self) -> str:
         """The canonical spec string (what the model's ``meta/arch`` records)."""
-        parts = []
+        parts = [c.spec() for c in self.convs]
         for d in self.layers:
             opts = "" if d.wiring == "unique" else f",wiring={d.wiring}"
             if d.wiring == "learnable" and d.candidates != DEFAULT_CANDIDATES:
@@ -108,18 +149,22 @@ def parse_arch(text: str) -> Arch:
     """Parse a spec string (see the module doc); ArchError naming the first problem."""
     spec = re.sub(r"\s+", "", text)
     layers: list[Dense] = []
+    convs: list[ConvLayer | Pool] = []
     head = None
     for item in _split_items(spec):
         m = _ITEM.fullmatch(item)
         if not m:
             raise ArchError(f"cannot parse {item!r} in the architecture (expected e.g. dense(4000)x2,groupsum(10,tau=20))")
         name, body, count = m.group(1), m.group(2), m.group(3)
-        if name in ("conv", "orpool"):
-            raise ArchError(f"{name}(...): convolutional layers are not supported yet; use dense(...) layers")
         if head is not None:
             raise ArchError("groupsum(...) must be the last item of the architecture")
         pos, kw = _args(name, body)
-        if name == "dense":
+        if name in ("conv", "orpool"):
+            if layers:
+                raise ArchError(f"{name}(...) must come before the dense(...) layers")
+            reps = _positive_int(name, "the repeat count", count) if count is not None else 1
+            convs += [_conv_item(name, pos, kw, body)] * reps
+        elif name == "dense":
             if len(pos) != 1 or set(kw) - {"wiring", "candidates"}:
                 raise ArchError(f"dense(...) takes WIDTH[,wiring=...][,candidates=C], not {body!r}")
             wiring = kw.get("wiring", "unique")
@@ -144,10 +189,28 @@ def parse_arch(text: str) -> Arch:
                     raise ArchError(f"groupsum(...): tau must be a positive number, not {kw['tau']!r}")
             head = Head(k, tau)
         else:
-            raise ArchError(f"unknown layer {name!r} (known: dense, groupsum; conv and orpool are not supported yet)")
+            raise ArchError(f"unknown layer {name!r} (known: conv, orpool, dense, groupsum)")
     if not layers:
         raise ArchError("the architecture needs at least one dense(...) layer")
-    return Arch(tuple(layers), head)
+    return Arch(tuple(layers), head, tuple(convs))
+
+
+def _conv_item(name: str, pos: list[str], kw: dict[str, str], body: str) -> ConvLayer | Pool:
+    """A conv(...) or orpool(...) item."""
+    def natural(key: str, text: str, minimum: int = 1) -> int:
+        if not re.fullmatch(r"\d+", text) or int(text) < minimum:
+            raise ArchError(f"{name}(...): {key} must be an integer >= {minimum}, not {text!r}")
+        return int(text)
+
+    if name == "conv":
+        if len(pos) != 1 or set(kw) - {"rf", "depth", "pad", "stride"}:
+            raise ArchError(f"conv(...) takes K[,rf=R][,depth=D][,pad=P][,stride=S], not {body!r}")
+        return ConvLayer(natural("K", pos[0]), natural("rf", kw.get("rf", "3")), natural("depth", kw.get("depth", "3"), 0),
+                         natural("pad", kw.get("pad", "0"), 0), natural("stride", kw.get("stride", "1")))
+    if len(pos) > 1 or set(kw) - {"stride", "pad"}:
+        raise ArchError(f"orpool(...) takes [SIZE][,stride=S][,pad=P], not {body!r}")
+    size = natural("SIZE", pos[0]) if pos else 2
+    return Pool(size, natural("stride", kw["stride"]) if "stride" in kw else size, natural("pad", kw.get("pad", "0"), 0))
 
 
 def default_arch(n_inputs: int, n_classes: int | None, n_bits: int | None = None) -> Arch:
@@ -182,4 +245,4 @@ def resolve(arch: Arch, n_classes: int | None, n_bits: int | None) -> Arch:
     if last % k:
         raise ArchError(f"groupsum({k}) does not divide the last layer's width {last}")
     tau = arch.head.tau if arch.head.tau is not None else float(round((last // k) ** 0.5))
-    return Arch(arch.layers, Head(k, tau))
+    return Arch(arch.layers, Head(k, tau), arch.convs)

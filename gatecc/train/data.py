@@ -1,7 +1,8 @@
 """User data for ``gatecc train DATA`` and :func:`gatecc.train`: reading and checking it.
 
-* ``.npz``: ``x`` (n, features), ``y`` (n,) class labels or (n, outputs) 0/1
-  bit targets, optionally ``x_test`` and ``y_test``.
+* ``.npz``: ``x`` (n, features), or images (n, C, H, W) / (n, H, W) for
+  conv architectures, ``y`` (n,) class labels or (n, outputs) 0/1 bit
+  targets, optionally ``x_test`` and ``y_test``.
 * ``.csv``: a header row, then numeric feature columns and one label column
   (``--label``); labels are integers or strings, mapped to classes 0..k-1 in
   sorted order.
@@ -37,6 +38,7 @@ class Table:
     y_test: np.ndarray | None = None
     classes: np.ndarray | None = None     # label of each class id (None: bit outputs)
     features: tuple[str, ...] = ()
+    image: tuple[int, ...] | None = None  # (C, H, W) of image rows (x holds them flattened, channel-major)
 
     @property
     def is_classification(self) -> bool:
@@ -72,8 +74,28 @@ def _class_ids(y, what: str) -> np.ndarray:
     return y
 
 
+def _flatten_images(x, what: str, image=None):
+    """(n, C, H, W) or (n, H, W) numbers -> ((n, C*H*W), (C, H, W)); 2-D ``x`` passes through (image None)."""
+    x = np.asarray(x)
+    if x.ndim in (3, 4):
+        shape = (1, *x.shape[1:]) if x.ndim == 3 else tuple(x.shape[1:])
+        if image is not None and shape != image:
+            raise DataError(f"{what}: images of shape {shape}, but x holds {tuple(image)}")
+        return x.reshape(x.shape[0], -1), tuple(int(v) for v in shape)
+    if image is not None:
+        raise DataError(f"{what}: expected images of shape (rows, {', '.join(map(str, image))}), got shape {x.shape}")
+    return x, None
+
+
 def check_targets(x: np.ndarray, y, x_test=None, y_test=None, classes=None) -> Table:
-    """Check features and targets together and build a :class:`Table`."""
+    """Check features and targets together and build a :class:`Table`.
+
+    Images, ``x`` of shape (n, C, H, W) or (n, H, W), are kept flattened
+    channel-major with their shape in ``Table.image``.
+    """
+    x, image = _flatten_images(x, "x")
+    if x_test is not None:
+        x_test = _flatten_images(x_test, "x_test", image)[0]
     x = check_features(x)
     y = np.asarray(y)
     if y.shape[0:1] != x.shape[0:1]:
@@ -111,7 +133,7 @@ def check_targets(x: np.ndarray, y, x_test=None, y_test=None, classes=None) -> T
             y_test = y_test.astype(np.float32)
     if classes is None and y.ndim == 1:
         classes = np.arange(int(y.max()) + 1)
-    return Table(x, y, x_test, y_test, classes)
+    return Table(x, y, x_test, y_test, classes, image=image)
 
 
 def _is_bits(y: np.ndarray) -> bool:

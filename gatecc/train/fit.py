@@ -11,9 +11,10 @@ the trained net is exactly what :func:`gatecc.soft_eval` evaluates.
 * Every epoch the hard (argmax) net is scored on the validation rows; the
   best epoch's parameters are kept and training stops after ``patience``
   epochs without improvement.
-* Minibatches are sharded over all local JAX devices (``jax.sharding``,
+* Minibatches are sharded over all JAX devices (``jax.sharding``,
   data-parallel; parameters replicated), so a GPU or several are used when
-  JAX has them.  Batches are drawn from a per-epoch seeded permutation, so a
+  JAX has them; after ``jax.distributed.initialize`` the mesh spans every
+  host, each host feeding only its own devices' shards of each batch.  Batches are drawn from a per-epoch seeded permutation, so a
   run resumed from a checkpoint continues exactly as the uninterrupted one.
 """
 
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..encoder import fit_encoder
+from ..encoder import fit_encoder, fit_image_encoder
 from ..model import GroupSum, Layer, LogicNet
-from .arch import Arch, default_arch, parse_arch, resolve
+from .arch import Arch, ArchError, default_arch, parse_arch, resolve
 from .data import DataError, Table, check_targets, split_rows
 from .wiring import make_wiring
 
@@ -86,11 +87,10 @@ def _init(arch: Arch, n_inputs: int, rng: np.random.Generator, config: FitConfig
 
 def make_forward(static):
     """forward(params, x (features, batch), hard) -> last layer (width, batch), via gatecc.soft."""
-    import jax.numpy as jnp
-
     from ..soft import layer_forward_t, neuron_coefficients, soft_wiring
 
-    wires = [(kind, jnp.asarray(a, jnp.int32), jnp.asarray(b, jnp.int32)) for kind, a, b in static]
+    # numpy, not device arrays: constants of the compiled step, valid on every device of any mesh.
+    wires = [(kind, np.asarray(a, np.int32), np.asarray(b, np.int32)) for kind, a, b in static]
 
     def forward(params, x, hard=False):
         for (kind, a, b), p in zip(wires, params):
@@ -104,15 +104,18 @@ def make_forward(static):
     return forward
 
 
-def _losses(forward, head, loss: str):
+def _losses(forward, head, loss: str, scores=None):
+    """(loss_fn, hard_right) over (features, batch) x; ``scores`` (a conv net's) replaces the dense head's."""
     import jax
     import jax.numpy as jnp
 
-    def scores(params, x, hard=False):
+    def dense_scores(params, x, hard=False):
         out = forward(params, x, hard)
         if head is None:
             return out
         return out.reshape(head.k, -1, out.shape[-1]).sum(axis=1) / head.tau     # (k, batch)
+
+    scores = scores or dense_scores
 
     def loss_fn(params, x, y):
         s = scores(params, x)
@@ -133,31 +136,62 @@ def _losses(forward, head, loss: str):
     return loss_fn, hard_right
 
 
-def _mesh_shardings(batch: int):
-    """(batch sharding for (features, batch) x, for y, replicated, devices): data-parallel over local devices."""
+def _mesh_shardings():
+    """(batch sharding for (features, batch) x, for y, replicated, devices): data-parallel over all devices.
+
+    ``jax.devices()`` spans every process of a multi-host run
+    (``jax.distributed.initialize``); on one host it is the local devices.
+    """
     import jax
     from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
-    devices = jax.local_devices()
+    devices = jax.devices()
     mesh = Mesh(np.array(devices), ("data",))
     return (NamedSharding(mesh, P(None, "data")), NamedSharding(mesh, P("data")),
             NamedSharding(mesh, P()), len(devices))
 
 
+def _global(x: np.ndarray, sharding):
+    """A global array of ``x`` laid out by ``sharding``; each process copies only its own devices' shards.
+
+    Every process holds the same ``x`` (the same data, split and batch
+    order), so no host sends another its rows.
+    """
+    import jax
+
+    x = np.asarray(x)
+    return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+
+
+def _local(a) -> np.ndarray:
+    """This process's copy of a replicated (global) array."""
+    return np.asarray(a.addressable_data(0))
+
+
 def prepare(table: Table, config: FitConfig):
-    """Split, encode and resolve the architecture: (arch, encoder, train/val bits and targets)."""
+    """Split, encode and resolve the architecture: (arch, encoder, map shape, train/val bits and targets).
+
+    The map shape (a MapShape of the encoded image's bit planes) is None for
+    dense nets; conv architectures need image rows (``table.image``).
+    """
     n = table.x.shape[0]
     train_idx, val_idx = split_rows(n, config.validation, config.seed, "validation")
-    encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
+    arch = None if config.arch is None else parse_arch(config.arch) if isinstance(config.arch, str) else config.arch
+    shape = None
+    if arch is not None and arch.convs:
+        if table.image is None:
+            raise ArchError("conv(...) and orpool(...) need image inputs: x of shape (rows, C, H, W) or (rows, H, W)")
+        from ..ir.spatial.program import MapShape
+
+        encoder, planes = fit_image_encoder(table.x[train_idx], table.image, config.encode, config.bits_per_feature)
+        shape = MapShape(planes, tuple(table.image[1:]))
+    else:
+        encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
     bits = encoder.encode(table.x).astype(np.float32)
     k = len(table.classes) if table.is_classification else None
     out_bits = None if table.is_classification else table.y.shape[1]
-    if config.arch is None:
-        arch = default_arch(encoder.n_bits, k, out_bits)
-    else:
-        arch = parse_arch(config.arch) if isinstance(config.arch, str) else config.arch
-    arch = resolve(arch, k, out_bits)
-    return arch, encoder, bits[train_idx], table.y[train_idx], bits[val_idx], table.y[val_idx]
+    arch = resolve(arch or default_arch(encoder.n_bits, k, out_bits), k, out_bits)
+    return arch, encoder, shape, bits[train_idx], table.y[train_idx], bits[val_idx], table.y[val_idx]
 
 
 def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, checkpoint=None,
@@ -170,7 +204,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     loss = config.loss or ("xent" if table.is_classification else "mse")
     if (loss == "xent") != table.is_classification:
         raise DataError(f"loss {loss!r} does not fit the targets ({'classes' if table.is_classification else 'bits'})")
-    arch, encoder, x_tr, y_tr, x_val, y_val = prepare(table, config)    # data problems surface before JAX loads
+    arch, encoder, shape, x_tr, y_tr, x_val, y_val = prepare(table, config)   # data problems surface before JAX loads
 
     import jax
     import jax.numpy as jnp
@@ -180,23 +214,36 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     from .progress import progress_bar
 
     rng = np.random.default_rng(config.seed)
-    static, params = _init(arch, encoder.n_bits, rng, config)
-    forward = make_forward(static)
-    loss_fn, hard_right = _losses(forward, arch.head, loss)
+    if shape is None:
+        static, params = _init(arch, encoder.n_bits, rng, config)
+        loss_fn, hard_right = _losses(make_forward(static), arch.head, loss)
+    else:                                   # a conv net: gatecc.convsoft's forward pass
+        from ..convsoft import conv_params
+        from .convnets import conv_scores, init_convnet
+
+        static = init_convnet(arch, shape, rng, config.init_noise)
+        params = conv_params(static)
+        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(static))
     opt = optax.chain(optax.clip(config.clip), optax.adamw(config.lr, b1=0.9, b2=0.99,
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
-    xs, ys, rep, n_dev = _mesh_shardings(config.batch_size)
+    xs, ys, rep, n_dev = _mesh_shardings()
     batch = min(config.batch_size or max(16, min(128, n // 8)), n)
     batch = max(n_dev, batch - batch % n_dev)        # every device gets the same share
-    params = jax.device_put(jax.tree_util.tree_map(jnp.asarray, params), rep)
-    state = opt.init(params)
-    best = {"score": -1.0, "loss": float("inf"), "epoch": 0, "params": jax.tree_util.tree_map(np.asarray, params)}
+    def replicated(tree):
+        return jax.tree_util.tree_map(lambda a: _global(np.asarray(a), rep), tree)
+
+    def local(tree):
+        return jax.tree_util.tree_map(_local, tree)
+
+    best = {"score": -1.0, "loss": float("inf"), "epoch": 0, "params": params}
+    params = replicated(params)
+    state = jax.jit(opt.init)(params)
     history: list[dict] = []
     first = 1
     if resume is not None:
-        params, state, best, history, first = ckpt.load(resume, params, state, arch, config)
-        params, state = jax.device_put(params, rep), jax.device_put(state, rep)
+        params, state, best, history, first = ckpt.load(resume, local(params), local(state), arch, config)
+        params, state = replicated(params), replicated(state)
 
     @jax.jit
     def step(params, state, x, y):
@@ -205,7 +252,7 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
         return optax.apply_updates(params, updates), state, value
 
     score = jax.jit(lambda p, x, y: (jnp.mean(hard_right(p, x, y)), loss_fn(p, x, y)))
-    x_val_j, y_val_j = jnp.asarray(x_val.T), jnp.asarray(y_val.T if y_val.ndim == 2 else y_val)
+    x_val_j, y_val_j = _global(x_val.T, rep), _global(y_val.T if y_val.ndim == 2 else y_val, rep)
     x_cols = np.ascontiguousarray(x_tr.T)
     bar = progress_bar(config.epochs, first - 1, progress)
     start, trained = time.perf_counter(), 0
@@ -216,21 +263,20 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
         for s in range(0, n - batch + 1, batch):
             idx = order[s : s + batch]
             yb = y_tr[idx].T if y_tr.ndim == 2 else y_tr[idx]
-            params, state, value = step(params, state, jax.device_put(x_cols[:, idx], xs),
-                                        jax.device_put(yb, ys if yb.ndim == 1 else xs))
+            params, state, value = step(params, state, _global(x_cols[:, idx], xs),
+                                        _global(yb, ys if yb.ndim == 1 else xs))
             losses.append(value)
             trained += batch
-        soft = float(np.mean([float(v) for v in losses]))
-        val, val_loss = (float(v) for v in score(params, x_val_j, y_val_j))
+        soft = float(np.mean([float(_local(v)) for v in losses]))
+        val, val_loss = (float(_local(v)) for v in score(params, x_val_j, y_val_j))
         history.append({"epoch": epoch, "soft": soft, "hard": val})
         # Ties on the hard score (common on a small validation split) go to the lower soft validation loss.
         if val > best["score"] or (val == best["score"] and val_loss < best["loss"]):
-            best = {"score": val, "loss": val_loss, "epoch": epoch,
-                    "params": jax.tree_util.tree_map(np.asarray, params)}
+            best = {"score": val, "loss": val_loss, "epoch": epoch, "params": local(params)}
         bar.set_postfix(loss=f"{soft:.4g}", val=f"{val:.4f}", best=f"{best['score']:.4f}", refresh=False)
         bar.update(1)
-        if checkpoint is not None:
-            ckpt.save(checkpoint, params, state, best, history, epoch, arch, config)
+        if checkpoint is not None and jax.process_index() == 0:     # one writer in a multi-host run
+            ckpt.save(checkpoint, local(params), local(state), best, history, epoch, arch, config)
         if epoch - best["epoch"] >= config.patience:
             break
     bar.close()
@@ -244,8 +290,8 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
                      trained / seconds if seconds else 0.0, history)
 
 
-def hard_accuracy(net: LogicNet, x, y) -> float:
-    """Hard (argmax-gate) accuracy of ``net`` on raw features: classes, or bits."""
+def hard_accuracy(net, x, y) -> float:
+    """Hard (argmax-gate) accuracy of ``net`` (a LogicNet or ConvNet) on raw features: classes, or bits."""
     from ..soft import soft_eval
 
     out = soft_eval(net, x, hard=True)
@@ -255,15 +301,31 @@ def hard_accuracy(net: LogicNet, x, y) -> float:
 
 
 def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig, epochs: int, best) -> LogicNet:
-    """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder."""
+    """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder.
+
+    For a conv net (``static`` is its initial ConvNet) the ConvNet with the
+    trained logits and the encoder.
+    """
     from ..soft import hard_wiring
 
+    meta = _meta(arch, table, config, epochs, best)
+    if not isinstance(static, list):
+        from ..convsoft import with_params
+        from .convnets import attach_encoder
+
+        net = with_params(static, params)
+        net.meta.update(meta)
+        return attach_encoder(net, encoder)
     layers = []
     for (kind, a, b), p in zip(static, params):
         if kind == "learnable":
             a, b = hard_wiring(a, p["wa"]), hard_wiring(b, p["wb"])
         layers.append(Layer(np.asarray(a, np.int64), np.asarray(b, np.int64), logits=np.asarray(p["g"], np.float32)))
     head = GroupSum(arch.head.k, arch.head.tau) if arch.head else None
+    return LogicNet(encoder.n_bits, layers, head, meta, encoder)
+
+
+def _meta(arch: Arch, table: Table, config: FitConfig, epochs: int, best) -> dict:
     meta = {"arch": np.array(arch.spec()), "seed": np.array(config.seed), "epochs": np.array(epochs),
             "best_epoch": np.array(best["epoch"]), "validation_accuracy": np.array(best["score"]),
             "encode": np.array(f"{config.encode}:{config.bits_per_feature}")}
@@ -271,7 +333,9 @@ def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig,
         meta["classes"] = np.asarray(table.classes)
     if table.features:
         meta["features"] = np.array(table.features)
-    return LogicNet(encoder.n_bits, layers, head, meta, encoder)
+    if table.image is not None:
+        meta["image"] = np.asarray(table.image, np.int64)
+    return meta
 
 
 def train(x, y, *, arch=None, epochs: int = 200, validation: float = 0.1, seed: int = 0, x_test=None,
@@ -279,7 +343,8 @@ def train(x, y, *, arch=None, epochs: int = 200, validation: float = 0.1, seed: 
     """Train a logic-gate net on features ``x`` and labels or 0/1 bit targets ``y``.
 
     Returns the LogicNet of the best validation epoch, with its input
-    encoder; ``options`` are the other :class:`FitConfig` fields
+    encoder (a ConvNet for a conv ``arch``, whose ``x`` are images
+    (rows, C, H, W) or (rows, H, W)); ``options`` are the other :class:`FitConfig` fields
     (``lr``, ``batch_size``, ``patience``, ``encode``, ``bits_per_feature``,
     ``loss``, ...).
     """

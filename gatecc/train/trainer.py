@@ -30,7 +30,6 @@ import numpy as np
 
 from ..ir.planes import pack_bits
 from ..model import GroupSum, Layer, LogicNet
-from ..soft import COEFFICIENTS
 from .repair import repair
 from .tasks import Task
 from .wiring import make_wiring
@@ -97,24 +96,21 @@ def _init(task: Task, config: TrainConfig):
 
 
 def _model_fns(task: Task):
-    """Soft / hard forward passes and the losses, over (features, batch) activations."""
+    """Soft / hard forward passes and the losses, over (features, batch) activations.
+
+    The layers are :mod:`gatecc.soft`'s (``neuron_coefficients``,
+    ``layer_forward_t``), the same functions :func:`gatecc.train.fit.make_forward`
+    uses; the wiring stays an argument so repair can rewire without recompiling.
+    """
     import jax
     import jax.numpy as jnp
 
-    c = jnp.asarray(COEFFICIENTS)
+    from ..soft import layer_forward_t, neuron_coefficients
 
     def forward(params, wires, x, hard=False):
-        entropy = 0.0
         for (a, b), w in zip(wires, params):
-            if hard:
-                coef = c[jnp.argmax(w, axis=-1)]
-            else:
-                p = jax.nn.softmax(w, axis=-1)
-                coef = p @ c
-                entropy = entropy + jnp.mean(-jnp.sum(p * jnp.log(p + 1e-12), axis=-1))
-            xa, xb = x[a], x[b]
-            x = coef[:, 0:1] + coef[:, 1:2] * xa + coef[:, 2:3] * xb + coef[:, 3:4] * (xa * xb)
-        return x, entropy / len(params)
+            x = layer_forward_t(neuron_coefficients(w, hard), x[a], x[b])
+        return x, (0.0 if hard else _gate_entropy(params))
 
     def counts(out):
         return out.reshape(task.groupsum_k, -1, out.shape[-1]).sum(axis=1)     # (k, batch)
@@ -136,6 +132,18 @@ def _model_fns(task: Task):
         return (jnp.argmax(counts(out), axis=0) != y).astype(jnp.float32)
 
     return forward, loss, jax.jit(hard_wrong)
+
+
+def _gate_entropy(params):
+    """Mean entropy of the neurons' gate distributions softmax(logits), averaged over layers."""
+    import jax
+    import jax.numpy as jnp
+
+    total = 0.0
+    for w in params:
+        p = jax.nn.softmax(w, axis=-1)
+        total = total + jnp.mean(-jnp.sum(p * jnp.log(p + 1e-12), axis=-1))
+    return total / len(params)
 
 
 def train(task: Task, config: TrainConfig, progress: bool = True) -> TrainResult:

@@ -1,0 +1,140 @@
+"""Conv architectures in the trainer: spec, image encoder, gatecc.convsoft's forward, compile and save."""
+
+import numpy as np
+import pytest
+
+import gatecc
+from backend_support import runnable_targets
+from gatecc.encoder import fit_image_encoder
+from gatecc.ir.spatial.evaluate import evaluate_program
+from gatecc.train.arch import ArchError, parse_arch
+from gatecc.train.data import DataError, check_targets
+from gatecc.train.fit import FitConfig, fit
+
+ARCH = "conv(4,rf=3,depth=2,pad=1),orpool(2),dense(40),groupsum(2,tau=3)"
+
+
+def _bars(n=240, size=6, seed=0):
+    """(n, 1, size, size) noisy grey images: class 1 has a vertical bar, class 0 a horizontal one."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 0.4, (n, 1, size, size))
+    y = rng.integers(0, 2, n)
+    at = rng.integers(0, size, n)
+    for i in range(n):
+        if y[i]:
+            x[i, 0, :, at[i]] += 0.6
+        else:
+            x[i, 0, at[i], :] += 0.6
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def trained():
+    x, y = _bars(300)
+    result = fit(check_targets(x[:240], y[:240], x[240:], y[240:]),
+                 FitConfig(arch=ARCH, epochs=25, seed=2, bits_per_feature=3, encode="uniform", patience=25))
+    return result, x[240:], y[240:]
+
+
+def test_conv_spec_round_trips_and_rejects_misplaced_items():
+    arch = parse_arch("conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)")
+    assert [c.kind for c in arch.convs] == ["conv", "orpool"] and arch.convs[0].depth == 3
+    assert parse_arch(arch.spec()) == arch
+    with pytest.raises(ArchError, match="must come before the dense"):
+        parse_arch("dense(10),conv(4),groupsum(2)")
+    with pytest.raises(ArchError, match="depth must be an integer"):
+        parse_arch("conv(4,depth=x),dense(10),groupsum(2)")
+    with pytest.raises(ArchError, match="need image inputs"):
+        fit(check_targets(np.random.default_rng(0).random((40, 5)), np.arange(40) % 2), FitConfig(arch=ARCH))
+    with pytest.raises(DataError, match="x_test: images of shape"):
+        check_targets(np.zeros((4, 1, 6, 6)), [0, 1, 0, 1], np.zeros((2, 1, 5, 5)), [0, 1])
+
+
+def test_image_encoder_is_channel_major_planes():
+    x = np.random.default_rng(1).random((20, 2, 3, 4)).astype(np.float32)
+    enc, planes = fit_image_encoder(x.reshape(20, -1), (2, 3, 4), "uniform", 2)
+    bits = enc.encode(x.reshape(20, -1)).reshape(20, planes, 3, 4)
+    assert planes == 4
+    t = enc.threshold.reshape(planes, 12)[:, 0]
+    for j, (c, tj) in enumerate(zip([0, 0, 1, 1], t)):
+        np.testing.assert_array_equal(bits[:, j], (x[:, c] > tj).astype(np.uint8))
+
+
+def test_tiny_image_task_trains_and_saved_net_is_the_trainers_forward(trained):
+    result, x, y = trained
+    net = result.net
+    assert type(net).__name__ == "ConvNet" and net.encoder is not None
+    assert result.test_accuracy >= 0.9, result.test_accuracy
+    hard = gatecc.soft_eval(net, x.reshape(len(x), -1), hard=True)
+    assert float(np.mean(np.argmax(hard, 1) == y)) == pytest.approx(result.test_accuracy)
+    # The trainer's scores (gatecc.convsoft via conv_scores) on the best parameters == soft_eval of the saved net.
+    from gatecc.convsoft import conv_params
+    from gatecc.train.convnets import conv_scores
+
+    bits = net.encoder.encode(x.reshape(len(x), -1)).astype(np.float32)
+    scores = conv_scores(net)
+    for mode in (False, True):
+        ours = np.asarray(scores(conv_params(net), bits.T, mode)).T
+        np.testing.assert_allclose(ours, gatecc.soft_eval(net, x.reshape(len(x), -1), hard=mode), rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_conv_net_is_the_soft_models_hard_outputs(trained):
+    """The trained net's hard program, by the reference evaluator and compiled (unrolled), == soft hard outputs."""
+    from gatecc.ir.spatial.unroll import unroll
+
+    result, x, _ = trained
+    net = result.net
+    flat = x.reshape(len(x), -1)
+    bits = net.encoder.encode(flat)
+    expected = gatecc.soft_eval(net, flat, hard=True)
+    tau = np.float32(net.groupsum.tau)
+    np.testing.assert_array_equal(evaluate_program(net.to_program(), bits).astype(np.float32) / tau, expected)
+    np.testing.assert_array_equal(gatecc.compile(unroll(net.to_program()), target="c").run_bits(bits)
+                                  .astype(np.float32) / tau, expected)
+
+
+@pytest.mark.parametrize("target", [t for t in runnable_targets() if t.values[0] in ("c", "llvm", "wgsl")])
+def test_compiled_conv_net_on_raw_floats_is_soft_eval(trained, target):
+    """compile(conv_net)(x_float): the encoder in generated code, then the conv circuit == soft_eval hard."""
+    result, x, _ = trained
+    net = result.net
+    flat = x.reshape(len(x), -1)
+    t = net.encoder.threshold
+    flat[: min(len(flat), t.size // flat.shape[1] + 1)] = np.resize(t, (min(len(flat), t.size // flat.shape[1] + 1),
+                                                                         flat.shape[1]))   # values on the thresholds
+    fast = gatecc.compile(net, target=target)
+    counts = fast(flat)
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau),
+                                  gatecc.soft_eval(net, flat, hard=True))
+    np.testing.assert_array_equal(fast.run_bits(net.encoder.encode(flat)), counts)
+
+
+def test_conv_net_with_encoder_survives_save_and_load(trained, tmp_path):
+    result, x, _ = trained
+    result.net.save(tmp_path / "conv.npz")
+    back = gatecc.load(tmp_path / "conv.npz")
+    np.testing.assert_array_equal(back.encoder.threshold, result.net.encoder.threshold)
+    np.testing.assert_array_equal(back.encoder.feature, result.net.encoder.feature)
+    assert str(back.meta["arch"]) == result.net.meta["arch"]
+    flat = x.reshape(len(x), -1)
+    np.testing.assert_array_equal(gatecc.soft_eval(back, flat, hard=True), gatecc.soft_eval(result.net, flat, hard=True))
+
+
+def test_gatecc_train_takes_images():
+    x, y = _bars(120, seed=3)
+    net = gatecc.train(x, y, arch=ARCH, epochs=2)
+    assert tuple(net.meta["image"]) == (1, 6, 6)
+    assert gatecc.soft_eval(net, x.reshape(120, -1), hard=True).shape == (120, 2)
+
+
+def test_cli_trains_a_conv_net_on_images(tmp_path, cli):
+    x, y = _bars(100, seed=4)
+    np.savez(tmp_path / "img.npz", x=x, y=y)
+    res = cli("train", "img.npz", "--arch", ARCH, "--epochs", "2", "--quiet", "-o", "m.npz")
+    assert res.returncode == 0, res.stderr
+    net = gatecc.load(tmp_path / "m.npz")
+    assert net.encoder is not None and tuple(net.meta["image"]) == (1, 6, 6)
+    np.savez(tmp_path / "flat.npz", x=x.reshape(100, -1), y=y)
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("train", "flat.npz", "--arch", ARCH, "--quiet"), "need image inputs")
