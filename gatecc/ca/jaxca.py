@@ -110,6 +110,8 @@ def run(params, wires, board, steps: int, periodic: bool, hard: bool, fire_rate=
 class JaxStepper:
     """The hard CA as a jitted JAX model on one (H, W, C) 0/1 board: the reference of the notebook's path."""
 
+    name = "jax"
+
     def __init__(self, model: CAModel):
         import jax
 
