@@ -80,31 +80,27 @@ def step(params, wires, board, periodic: bool, hard: bool, fire=None):
     return board + f * (new - board)
 
 
-def fire_masks(seed, steps: int, height: int, width: int, fire_rate: float):
-    """(steps, H, W) float32 masks of steps 0..steps-1 (jax.numpy; ``seed`` may be traced)."""
+def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0):
+    """``steps`` steps of a (B, H, W, C) board; asynchronous when ``fire_rate`` is given.
+
+    A Python-int ``steps`` unrolls into a scan (differentiable); a traced one
+    runs a while loop (one compilation for any step count).  Step t's fire mask
+    is computed in the loop from (seed, t), as :mod:`gatecc.ir.spatial.firing` defines it.
+    """
+    import jax
     import jax.numpy as jnp
 
-    t = jnp.arange(steps, dtype=jnp.uint32)[:, None, None]
-    i = jnp.arange(height * width, dtype=jnp.uint32).reshape(1, height, width)
-    h = fire_hash(seed, t, i, xp=jnp)
-    return ((h >> jnp.uint32(8)) < jnp.uint32(fire_threshold(fire_rate))).astype(jnp.float32)
+    hh, ww = board.shape[1], board.shape[2]
+    index = jnp.arange(hh * ww, dtype=jnp.uint32).reshape(hh, ww)
+    threshold = None if fire_rate is None else jnp.uint32(fire_threshold(fire_rate))
 
+    def body(t, b):
+        if threshold is None:
+            return step(params, wires, b, periodic, hard)
+        h = fire_hash(seed, jnp.asarray(t, jnp.uint32), index, xp=jnp)
+        return step(params, wires, b, periodic, hard, ((h >> jnp.uint32(8)) < threshold).astype(b.dtype))
 
-def run(params, wires, board, steps: int, periodic: bool, hard: bool, fire_rate=None, seed=0):
-    """``steps`` steps (a lax.scan, so it unrolls once for autodiff); asynchronous when fire_rate is given."""
-    import jax
-
-    if fire_rate is None:
-        def body(b, _):
-            return step(params, wires, b, periodic, hard), None
-        out, _ = jax.lax.scan(body, board, None, length=steps)
-        return out
-    masks = fire_masks(seed, steps, board.shape[1], board.shape[2], fire_rate)
-
-    def body_async(b, m):
-        return step(params, wires, b, periodic, hard, m), None
-    out, _ = jax.lax.scan(body_async, board, masks)
-    return out
+    return jax.lax.fori_loop(0, steps, body, board)
 
 
 class JaxStepper:
@@ -119,13 +115,13 @@ class JaxStepper:
         params, wires = model_params(model)
         self._params = jax.tree_util.tree_map(jax.numpy.asarray, params)
         self._wires = jax.tree_util.tree_map(jax.numpy.asarray, wires)
-        self._run = jax.jit(run, static_argnames=("steps", "periodic", "hard", "fire_rate"))
+        self._run = jax.jit(run, static_argnames=("periodic", "hard", "fire_rate"))
 
     def run(self, board: np.ndarray, steps: int, fire_rate: float | None = None, seed: int = 0) -> np.ndarray:
         """(H, W, C) uint8 0/1 -> the board after ``steps`` steps (uint8)."""
         import jax.numpy as jnp
 
         x = jnp.asarray(np.asarray(board, dtype=np.float32)[None])
-        out = self._run(self._params, self._wires, x, steps=int(steps), periodic=self.model.periodic, hard=True,
+        out = self._run(self._params, self._wires, x, steps=jnp.int32(steps), periodic=self.model.periodic, hard=True,
                         fire_rate=fire_rate, seed=jnp.uint32(seed))
         return (np.asarray(out)[0] > 0.5).astype(np.uint8)
