@@ -18,20 +18,12 @@ from dataclasses import dataclass
 
 
 from .. import __version__
-from ..ir.gates import GATE_EXPRS, render_expr
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from ..ir.stats import count_gates
-from .native import (
-    NET_CDEF,
-    Layout,
-    check_chunk_nodes,
-    check_count_widths,
-    check_vector_bits,
-    tile_words_for,
-)
-from .schedule import CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
-from .render import NativeTarget, logic_nodes
-from .target import PlaneLayout
+from .native import NET_CDEF
+from .render import ChunkRenderer, NativeTarget, logic_nodes, native_layout, part_ranges, prepare  # noqa: F401
+from .render import node_expression as _node_expression
+from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT
 
 #: C spelling of each operator of a gate expression.
 TEMPLATES = {
@@ -46,9 +38,6 @@ TEMPLATES = {
 #: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
 DEFAULT_CHUNK_NODES = CHUNK_NODES["c"]
 
-#: Compilation parts the chunk functions are spread over (see :func:`part_ranges`).
-PARTS = 8
-
 #: Up to this many gate and NOT nodes, the gate functions get full optimisation
 #: too (it costs little); bigger nets get :data:`.cbuild.FAST_FLAGS`.
 FULL_OPT_NODES = 4096
@@ -56,25 +45,9 @@ FULL_OPT_NODES = 4096
 #: Options the C target takes (``gatecc.compile(..., option=value)``).
 OPTIONS = ("vector_bits", "chunk_nodes", "cflags", "threads")
 
-#: The C expression of each gate id, with ``{a}`` and ``{b}`` for the operands.
-GATE_FORMATS = tuple(render_expr(e, TEMPLATES, {"a": "{a}", "b": "{b}"}) for e in GATE_EXPRS)
-
-
-def _var(node: int) -> str:
-    return f"v{node}"
-
-
-def node_expression(graph: Graph, node: int, templates=TEMPLATES, var=_var) -> str:
-    """The C expression computing ``node`` from its fanins' variables."""
-    op = graph.op[node]
-    if op == Op.GATE:
-        leaves = {"a": var(int(graph.a[node])), "b": var(int(graph.b[node]))}
-        return render_expr(GATE_EXPRS[int(graph.arg[node])], templates, leaves)
-    if op == Op.NOT:
-        return templates["not"].format(a=var(int(graph.a[node])))
-    if op == Op.CONST:
-        return templates[str(int(graph.arg[node]))]
-    raise ValueError(f"node {node}: op {Op(int(op)).name} has no C expression")
+def node_expression(graph: Graph, node: int, templates=TEMPLATES, var=lambda x: f"v{x}") -> str:
+    """The C expression computing ``node`` from its fanins' variables (``v{fanin}``)."""
+    return _node_expression(graph, node, templates, var)
 
 
 def host_vector_bits() -> int:
@@ -91,45 +64,28 @@ def _vector_type(vector_bits: int) -> str:
     return f"typedef uint64_t V __attribute__((vector_size({vector_bits // 8})));  /* {vector_bits} samples */"
 
 
-def _chunk_function(index: int, chunk, ops, args, fa, fb) -> list[str]:
-    # in, out and s are this vector word's inputs, outputs and the scratch
-    # slots, so every access is a constant offset; values from memory are
-    # read where used (no locals), so the compiler need not keep them live.
-    lines = [f"GATECC_CHUNK void gatecc_chunk{index}(const V *restrict in, V *restrict out, V *restrict s)", "{"]
-    add = lines.append
-    place = {FROM_INPUT: "in[{}]", FROM_SLOT: "s[{}]", FROM_OUTPUT: "out[{}]"}
-    name = {}
-    for step in chunk.steps:
-        if step[0] == LOAD:
-            name[step[1]] = place[step[2]].format(step[3])
+class CChunks(ChunkRenderer):
+    """C chunk functions: in, out and s are this vector word's inputs, outputs and scratch slots.
 
-    def value(node):
-        if ops[node] == Op.CONST:
-            return TEMPLATES[str(args[node])]
-        return name.get(node) or f"v{node}"
+    Every access is a constant offset; values from memory are read where used
+    (no locals), so the compiler need not keep them live.
+    """
 
-    fmt = GATE_FORMATS
-    for step in chunk.steps:
-        kind = step[0]
-        if kind == COMPUTE:
-            node = step[1]
-            if ops[node] == Op.GATE:
-                expr = fmt[args[node]].format(a=value(fa[node]), b=value(fb[node]))
-            else:
-                expr = f"~{value(fa[node])}"
-            add(f"    const V v{node} = {expr};")
-        elif kind == STORE:
-            add(f"    s[{step[2]}] = v{step[1]};")
-        elif kind == WRITE:
-            add(f"    out[{step[1]}] = {value(step[2])};")
-    lines += ["}", ""]
-    return lines
+    TEMPLATES = TEMPLATES
+    places = {FROM_INPUT: "in[{}]", FROM_SLOT: "s[{}]", FROM_OUTPUT: "out[{}]"}
+    assign = "    const V {node} = {expr};"
 
+    def head(self, index: int) -> list[str]:
+        return [f"GATECC_CHUNK void gatecc_chunk{index}(const V *restrict in, V *restrict out, V *restrict s)", "{"]
 
-def part_ranges(n_chunks: int, parts: int = PARTS) -> list[range]:
-    """Chunks of each compilation part (parts 1..n); part 0 holds the driver loops."""
-    n = max(1, min(parts, n_chunks))
-    return [range(n_chunks * p // n, n_chunks * (p + 1) // n) for p in range(n)]
+    def tail(self, index: int) -> list[str]:
+        return ["}", ""]
+
+    def store(self, node: int, slot: int) -> None:
+        self.lines.append(f"    s[{slot}] = {self.operand(node)};")
+
+    def write(self, plane: int, node: int) -> None:
+        self.lines.append(f"    out[{plane}] = {self.operand(node)};")
 
 
 def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
@@ -142,16 +98,11 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
     compiles in parallel units (``-DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b``)
     and links.
     """
-    vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
-    chunk_nodes = check_chunk_nodes(chunk_nodes)
-    plane_layout = PlaneLayout.of(graph)
-    check_count_widths(plane_layout)
-    sched = schedule(graph, chunk_nodes)
-    layout = native_layout(graph, sched, plane_layout, vector_bits)
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
+    prep = prepare(graph, vector_bits, chunk_nodes, host_vector_bits)
+    vector_bits, sched, layout = prep.vector_bits, prep.schedule, prep.layout
     n_chunks = len(sched.chunks)
     ranges = part_ranges(n_chunks)
+    chunks = CChunks(graph)
     signature = "(const V *restrict in, V *restrict out, V *restrict s)"
     lines = [
         f"/* Generated by gatecc {__version__}: {graph.n_inputs} inputs, {graph.n_outputs} outputs, "
@@ -185,10 +136,10 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
         *(f"GATECC_CHUNK void gatecc_chunk{k}{signature};" for k in range(n_chunks)),
         "",
     ]
-    for p, chunks in enumerate(ranges, start=1):
+    for p, part in enumerate(ranges, start=1):
         lines.append(f"#if GATECC_IN_PART({p})")
-        for index in chunks:
-            lines += _chunk_function(index, sched.chunks[index], ops, args, fa, fb)
+        for index in part:
+            lines += chunks.chunk(index, sched.chunks[index])
         lines += ["#endif", ""]
     calls = [f"        gatecc_chunk{k}(i, o, s);" for k in range(n_chunks)]
     lines += [
@@ -234,21 +185,6 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
         "",
     ]
     return "\n".join(lines)
-
-
-def native_layout(graph: Graph, sched, plane_layout: PlaneLayout, vector_bits: int) -> Layout:
-    """The :class:`Layout` of the module emitted for ``graph``."""
-    lanes = vector_bits // 64
-    n_planes = len(plane_layout.planes)
-    return Layout(
-        lanes=lanes,
-        n_inputs=graph.n_inputs,
-        n_planes=n_planes,
-        n_outputs=len(plane_layout.outputs),
-        n_slots=sched.n_slots,
-        tile_words=tile_words_for(lanes, graph.n_inputs, n_planes),
-        counts=any(kind == "count" for kind, _, _ in plane_layout.outputs),
-    )
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from .. import __version__
 from ..errors import TargetError
-from ..ir.gates import GATE_EXPRS, render_expr
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from ..ir.stats import count_gates
-from .schedule import COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
+from .c import CChunks
+from .schedule import schedule
 from .target import PlaneLayout, Target
 
 #: C spelling of the gate-expression operators (plain C99 on one integer word).
@@ -45,7 +45,6 @@ TEMPLATES = {
     "0": "GATECC_ZERO",
     "1": "GATECC_ONES",
 }
-GATE_FORMATS = tuple(render_expr(e, TEMPLATES, {"a": "{a}", "b": "{b}"}) for e in GATE_EXPRS)
 
 #: Nodes per chunk function: small functions keep compilers fast and their frames small.
 CHUNK_NODES = 256
@@ -99,36 +98,19 @@ def encoder_lines(encoder) -> list[str]:
     ]
 
 
-def _chunk(index: int, chunk, ops, args, fa, fb) -> list[str]:
-    lines = [f"static void gatecc_chunk{index}(const gatecc_word_t *in, gatecc_word_t *out, gatecc_word_t *s)", "{"]
-    add = lines.append
-    place = {FROM_INPUT: "in[{}]", FROM_SLOT: "s[{}]", FROM_OUTPUT: "out[{}]"}
-    name = {}
-    for step in chunk.steps:
-        if step[0] == LOAD:
-            name[step[1]] = place[step[2]].format(step[3])
+class EmbeddedChunks(CChunks):
+    """The C chunk functions on one plain integer word (static, no vector types)."""
 
-    def value(node):
-        if ops[node] == Op.CONST:
-            return TEMPLATES[str(args[node])]
-        return name.get(node) or f"v{node}"
+    TEMPLATES = TEMPLATES
+    assign = "    const gatecc_word_t {node} = {expr};"
 
-    for step in chunk.steps:
-        if step[0] == COMPUTE:
-            node = step[1]
-            if ops[node] == Op.GATE:
-                expr = GATE_FORMATS[args[node]].format(a=value(fa[node]), b=value(fb[node]))
-            else:
-                expr = TEMPLATES["not"].format(a=value(fa[node]))
-            add(f"    const gatecc_word_t v{node} = {expr};")
-        elif step[0] == STORE:
-            add(f"    s[{step[2]}] = v{step[1]};")
-        elif step[0] == WRITE:
-            add(f"    out[{step[1]}] = {value(step[2])};")
-    # Chunks that do not touch an argument must still compile without warnings.
-    add("    (void)in; (void)out; (void)s;")
-    lines += ["}", ""]
-    return lines
+    def head(self, index: int) -> list[str]:
+        return [f"static void gatecc_chunk{index}(const gatecc_word_t *in, gatecc_word_t *out, gatecc_word_t *s)",
+                "{"]
+
+    def tail(self, index: int) -> list[str]:
+        # Chunks that do not touch an argument must still compile without warnings.
+        return ["    (void)in; (void)out; (void)s;", "}", ""]
 
 
 def _check(graph: Graph, options: dict) -> int:
@@ -187,8 +169,6 @@ def emit_source(graph: Graph, chunk_nodes: int = CHUNK_NODES, encoder=None) -> s
     """The ``.c`` of a legal graph (self-contained: it repeats the header's definitions it needs)."""
     layout = PlaneLayout.of(graph)
     sched = schedule(graph, chunk_nodes)
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
     n_in, n_planes = max(1, graph.n_inputs), max(1, len(layout.planes))
     starts = ", ".join(str(start) for _, start, _ in layout.outputs)
     widths = ", ".join(str(width) for _, _, width in layout.outputs)
@@ -212,8 +192,9 @@ def emit_source(graph: Graph, chunk_nodes: int = CHUNK_NODES, encoder=None) -> s
         "void gatecc_eval_batch(const gatecc_word_t *in, gatecc_word_t *out, size_t n_words);",
         "",
     ]
+    chunks = EmbeddedChunks(graph)
     for index, chunk in enumerate(sched.chunks):
-        lines += _chunk(index, chunk, ops, args, fa, fb)
+        lines += chunks.chunk(index, chunk)
     lines += [
         "void gatecc_eval_words(const gatecc_word_t *in, gatecc_word_t *out)",
         "{",

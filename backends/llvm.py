@@ -23,28 +23,18 @@ from dataclasses import dataclass
 
 from .. import __version__
 from ..ir.gates import GATE_EXPRS
-from ..ir.graph import Graph, Op
+from ..ir.graph import Graph
 from ..ir.stats import count_gates
 from .abi import DRIVER_MARK, PART_MARK
-from .native import (
-    Layout,
-    check_chunk_nodes,
-    check_count_widths,
-    check_vector_bits,
-    tile_words_for,
-)
-from .schedule import CHUNK_NODES, GATE_READS, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, schedule
-from .render import NativeTarget, logic_nodes
-from .target import PlaneLayout
+from .native import Layout
+from .render import NOT_EXPR, ChunkRenderer, NativeTarget, logic_nodes, part_ranges, prepare
+from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT
 
 #: Options the LLVM target takes.
 OPTIONS = ("vector_bits", "chunk_nodes", "threads", "codegen")
 
 #: Nodes per chunk function (the table and its reasons: :data:`.schedule.CHUNK_NODES`).
 DEFAULT_CHUNK_NODES = CHUNK_NODES["llvm"]
-
-#: Parts the chunk functions are grouped into (see :mod:`.llvm_jit`).
-PARTS = 8
 
 #: Each operator of a gate expression as one SSA instruction.
 OPERATORS = {"and": "and", "or": "or", "xor": "xor"}
@@ -67,37 +57,6 @@ def zero_constant(vector_bits: int) -> str:
     return "0" if vector_bits == 64 else "zeroinitializer"
 
 
-class _GateRenderer:
-    """SSA instructions for gates, from the expression trees of :data:`GATE_EXPRS`."""
-
-    def __init__(self, vector_bits: int):
-        self.type = vector_type(vector_bits)
-        self.ones = ones_constant(vector_bits)
-        self.zero = zero_constant(vector_bits)
-
-    def render(self, gate: int, result: str, a: str, b: str, out: list[str]) -> str:
-        """Append the instructions of ``gate`` on operands ``a`` and ``b``; return the value's name.
-
-        A gate that is a wire or a constant emits nothing and returns the
-        operand or the constant.
-        """
-        leaves = {"a": a, "b": b, "0": self.zero, "1": self.ones}
-        temps = (f"{result}.{k}" for k in range(1, 8))  # inner nodes of the expression
-
-        def walk(expr, name):
-            if isinstance(expr, str):
-                return leaves[expr]
-            op, *args = expr
-            operands = [walk(x, next(temps)) for x in args]
-            if op == "not":
-                out.append(f"  {name} = xor {self.type} {operands[0]}, {self.ones}")
-            else:
-                out.append(f"  {name} = {OPERATORS[op]} {self.type} {operands[0]}, {operands[1]}")
-            return name
-
-        return walk(GATE_EXPRS[gate], result)
-
-
 def host_vector_bits() -> int:
     """The widest integer vector LLVM's host CPU features allow."""
     from .llvm_jit import host_vector_bits as jit_host_bits
@@ -105,73 +64,76 @@ def host_vector_bits() -> int:
     return jit_host_bits()
 
 
-def _chunk_function(index: int, chunk, ops, args, fa, fb, r: _GateRenderer, align: int) -> list[str]:
-    t = r.type
-    lines = [f"define internal void @gatecc_chunk{index}(ptr noalias %in, ptr noalias %out, ptr noalias %s) "
-             "noinline nounwind {"]
-    add = lines.append
-    base = {FROM_INPUT: "%in", FROM_SLOT: "%s", FROM_OUTPUT: "%out"}
-    name: dict[int, str] = {}
+class LLVMChunks(ChunkRenderer):
+    """LLVM chunk functions in SSA form: a gate is one instruction per operator of its expression.
 
-    loads: dict[int, tuple[str, int]] = {}
-    uses = [0]
+    A value from memory is loaded at each use, so nothing stays live across
+    the chunk; a gate that is a wire or a constant emits nothing and is named
+    by its operand.
+    """
 
-    def value(node):
-        if ops[node] == Op.CONST:
-            return r.ones if args[node] else r.zero
-        if node in loads:  # read from memory at each use: nothing stays live across the chunk
-            place, i = loads[node]
-            uses[0] += 1
-            tmp = f"%m{node}.{uses[0]}"
-            add(f"  {tmp}p = getelementptr inbounds {t}, ptr {base[place]}, i64 {i}")
-            add(f"  {tmp} = load {t}, ptr {tmp}p, align {align}")
-            return tmp
-        return name[node]
+    def __init__(self, graph: Graph, vector_bits: int):
+        self.type = vector_type(vector_bits)
+        self.align = vector_bits // 8
+        self.TEMPLATES = {"0": zero_constant(vector_bits), "1": ones_constant(vector_bits), **OPERATORS}
+        super().__init__(graph)
 
-    for step in chunk.steps:
-        kind = step[0]
-        if kind == COMPUTE:
-            node = step[1]
-            if ops[node] == Op.GATE:
-                reads_a, reads_b = GATE_READS[args[node]]   # an ignored fanin is never loaded
-                a = value(fa[node]) if reads_a else r.zero
-                b = value(fb[node]) if reads_b else r.zero
-                name[node] = r.render(args[node], f"%v{node}", a, b, lines)
+    def head(self, index: int) -> list[str]:
+        self.uses = 0
+        return [f"define internal void @gatecc_chunk{index}(ptr noalias %in, ptr noalias %out, ptr noalias %s) "
+                "noinline nounwind {"]
+
+    def tail(self, index: int) -> list[str]:
+        return ["  ret void", "}", ""]
+
+    def load(self, node: int, place: str, index: int) -> None:
+        self.loaded[node] = (BASES[place], index)
+
+    def read(self, node: int) -> str:
+        base, i = self.loaded[node]
+        self.uses += 1
+        tmp = f"%m{node}.{self.uses}"
+        self.lines.append(f"  {tmp}p = getelementptr inbounds {self.type}, ptr {base}, i64 {i}")
+        self.lines.append(f"  {tmp} = load {self.type}, ptr {tmp}p, align {self.align}")
+        return tmp
+
+    def expression(self, node: int, expr: int, a: str, b: str) -> str:
+        leaves = {"a": a, "b": b, "0": self.zero, "1": self.ones}
+        temps = (f"%v{node}.{k}" for k in range(1, 8))  # inner nodes of the expression
+        t, ones, out = self.type, self.ones, self.lines
+
+        def walk(e, name):
+            if isinstance(e, str):
+                return leaves[e]
+            op, *args = e
+            operands = [walk(x, next(temps)) for x in args]
+            if op == "not":
+                out.append(f"  {name} = xor {t} {operands[0]}, {ones}")
             else:
-                add(f"  %v{node} = xor {t} {value(fa[node])}, {r.ones}")
-                name[node] = f"%v{node}"
-        elif kind == LOAD:
-            node, place, i = step[1:]
-            loads[node] = (place, i)
-        elif kind == STORE:
-            node, slot = step[1:]
-            add(f"  %q{node} = getelementptr inbounds {t}, ptr %s, i64 {slot}")
-            add(f"  store {t} {value(node)}, ptr %q{node}, align {align}")
-        else:
-            assert kind == WRITE
-            k, node = step[1:]
-            add(f"  %o{k} = getelementptr inbounds {t}, ptr %out, i64 {k}")
-            add(f"  store {t} {value(node)}, ptr %o{k}, align {align}")
-    lines += ["  ret void", "}", ""]
-    return lines
+                out.append(f"  {name} = {OPERATORS[op]} {t} {operands[0]}, {operands[1]}")
+            return name
+
+        return walk(GATE_EXPRS[expr] if expr < 16 else NOT_EXPR, f"%v{node}")
+
+    def store(self, node: int, slot: int) -> None:
+        self.lines.append(f"  %q{node} = getelementptr inbounds {self.type}, ptr %s, i64 {slot}")
+        self.lines.append(f"  store {self.type} {self.operand(node)}, ptr %q{node}, align {self.align}")
+
+    def write(self, plane: int, node: int) -> None:
+        self.lines.append(f"  %o{plane} = getelementptr inbounds {self.type}, ptr %out, i64 {plane}")
+        self.lines.append(f"  store {self.type} {self.operand(node)}, ptr %o{plane}, align {self.align}")
+
+
+#: The pointer argument a LOAD step reads from, by the schedule's place names.
+BASES = {FROM_INPUT: "%in", FROM_SLOT: "%s", FROM_OUTPUT: "%out"}
 
 
 def emit_llvm(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
     """Textual LLVM IR for a legal graph, with the entry points of :mod:`.native`."""
-    vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
-    chunk_nodes = check_chunk_nodes(chunk_nodes)
-    plane_layout = PlaneLayout.of(graph)
-    check_count_widths(plane_layout)
-    sched = schedule(graph, chunk_nodes)
-    lanes = vector_bits // 64
-    n_planes = len(plane_layout.planes)
-    layout = Layout(lanes=lanes, n_inputs=graph.n_inputs, n_planes=n_planes, n_outputs=len(plane_layout.outputs),
-                    n_slots=sched.n_slots, tile_words=tile_words_for(lanes, graph.n_inputs, n_planes),
-                    counts=any(kind == "count" for kind, _, _ in plane_layout.outputs))
-    renderer = _GateRenderer(vector_bits)
-    t, align = renderer.type, vector_bits // 8
-    ops, args = graph.op.tolist(), graph.arg.tolist()
-    fa, fb = graph.a.tolist(), graph.b.tolist()
+    prep = prepare(graph, vector_bits, chunk_nodes, host_vector_bits)
+    vector_bits, sched, layout = prep.vector_bits, prep.schedule, prep.layout
+    chunks = LLVMChunks(graph, vector_bits)
+    t = chunks.type
     n_chunks = len(sched.chunks)
     ranges = part_ranges(n_chunks)
     lines = [
@@ -181,21 +143,15 @@ def emit_llvm(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = D
         "; below is also a module of its own: gatecc compiles those of big nets in parallel.",
     ]
     signature = "(ptr noalias %in, ptr noalias %out, ptr noalias %s)"
-    for p, chunks in enumerate(ranges):
+    for p, part in enumerate(ranges):
         lines += ["", f"{PART_MARK}{p}"]
-        for index in chunks:
-            lines += _chunk_function(index, sched.chunks[index], ops, args, fa, fb, renderer, align)
+        for index in part:
+            lines += chunks.chunk(index, sched.chunks[index])
         lines += [f"define void @gatecc_part{p}{signature} noinline nounwind {{",
-                  *(f"  call void @gatecc_chunk{k}(ptr %in, ptr %out, ptr %s)" for k in chunks),
+                  *(f"  call void @gatecc_chunk{k}(ptr %in, ptr %out, ptr %s)" for k in part),
                   "  ret void", "}"]
     lines += ["", DRIVER_MARK, *_drivers(layout, len(ranges), t)]
     return "\n".join(lines)
-
-
-def part_ranges(n_chunks: int, parts: int = PARTS) -> list[range]:
-    """Chunks of each part (at least one part, even for an empty graph)."""
-    n = max(1, min(parts, n_chunks))
-    return [range(n_chunks * p // n, n_chunks * (p + 1) // n) for p in range(n)]
 
 
 def _drivers(layout: Layout, n_parts: int, t: str) -> list[str]:

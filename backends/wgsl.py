@@ -28,13 +28,12 @@ from dataclasses import dataclass
 
 from .. import __version__
 from ..errors import TargetError
-from ..ir.gates import GATE_EXPRS, render_expr
 from ..ir.graph import Graph, Op
 from ..ir.stats import count_gates
 from .abi import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP_SIZE  # noqa: F401
-from .schedule import (
-    CHUNK_NODES, COMPUTE, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, LOAD, STORE, WRITE, Schedule, check_chunk_nodes, schedule,
-)
+from .render import ChunkRenderer
+from .render import node_expression as _node_expression
+from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, Schedule, check_chunk_nodes, schedule
 from .target import Kernel, PlaneLayout, Target
 
 #: WGSL spelling of each operator of a gate expression (u32 words).
@@ -71,10 +70,7 @@ def _ref(graph: Graph, node: int) -> str:
 
 def node_expression(graph: Graph, node: int) -> str:
     """The WGSL expression computing a GATE or NOT node from its fanins."""
-    if graph.op[node] == Op.NOT:
-        return TEMPLATES["not"].format(a=_ref(graph, int(graph.a[node])))
-    leaves = {"a": _ref(graph, int(graph.a[node])), "b": _ref(graph, int(graph.b[node]))}
-    return render_expr(GATE_EXPRS[int(graph.arg[node])], TEMPLATES, leaves)
+    return _node_expression(graph, node, TEMPLATES)
 
 
 def _body(graph: Graph, nodes, indent: str) -> list[str]:
@@ -91,8 +87,40 @@ def _header(graph: Graph, what: str) -> list[str]:
             f"{graph.n_outputs} outputs, {count_gates(graph)} gates.  Do not edit."]
 
 
-#: Where a LOAD step reads from, by the schedule's place names.
-_SOURCES = {FROM_INPUT: "in_planes", FROM_SLOT: "mid_planes", FROM_OUTPUT: "out_planes"}
+class WgslChunks(ChunkRenderer):
+    """WGSL entry points: one invocation per u32 word ``w`` of every plane (planes ``n`` words apart)."""
+
+    TEMPLATES = TEMPLATES
+    #: Where a LOAD step reads from, by the schedule's place names.
+    places = {FROM_INPUT: "in_planes[{}]", FROM_SLOT: "mid_planes[{}]", FROM_OUTPUT: "out_planes[{}]"}
+    assign = "    let {node} = {expr};"
+
+    def head(self, index: int) -> list[str]:
+        return [
+            "",
+            f"@compute @workgroup_size({WORKGROUP_SIZE})",
+            f"fn chunk{index}(@builtin(global_invocation_id) gid: vec3<u32>, "
+            "@builtin(num_workgroups) groups: vec3<u32>) {",
+            f"    let w = gid.x + gid.y * groups.x * {WORKGROUP_SIZE}u;",
+            "    let n = params.n_words;",
+            "    if (w >= n) {",
+            "        return;",
+            "    }",
+        ]
+
+    def tail(self, index: int) -> list[str]:
+        return ["}"]
+
+    def load(self, node: int, place: str, index: int) -> None:
+        # A local per load, right before its first use.
+        self.lines.append(f"    let v{node} = {self.places[place].format(_plane_index(index))};")
+        self.names[node] = f"v{node}"
+
+    def store(self, node: int, slot: int) -> None:
+        self.lines.append(f"    mid_planes[{_plane_index(slot)}] = {self.operand(node)};")
+
+    def write(self, plane: int, node: int) -> None:
+        self.lines.append(f"    out_planes[{_plane_index(plane)}] = {self.operand(node)};")
 
 
 def plan(graph: Graph, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> Schedule:
@@ -131,32 +159,9 @@ def emit_wgsl(graph: Graph, chunk_nodes: int = DEFAULT_CHUNK_NODES) -> str:
     ]
     if sched.n_slots:
         lines.append(f"@group(0) @binding({BINDING_MID}) var<storage, read_write> mid_planes: array<u32>;")
+    chunks = WgslChunks(graph)
     for c, chunk in enumerate(sched.chunks):
-        lines += [
-            "",
-            f"@compute @workgroup_size({WORKGROUP_SIZE})",
-            f"fn chunk{c}(@builtin(global_invocation_id) gid: vec3<u32>, "
-            "@builtin(num_workgroups) groups: vec3<u32>) {",
-            f"    let w = gid.x + gid.y * groups.x * {WORKGROUP_SIZE}u;",
-            "    let n = params.n_words;",
-            "    if (w >= n) {",
-            "        return;",
-            "    }",
-        ]
-        # Loads come right before their first use and stores right after the
-        # value is computed, so few values are live at once.
-        for step in chunk.steps:
-            kind = step[0]
-            if kind == LOAD:
-                _, node, place, index = step
-                lines.append(f"    let v{node} = {_SOURCES[place]}[{_plane_index(index)}];")
-            elif kind == COMPUTE:
-                lines.append(f"    let v{step[1]} = {node_expression(graph, step[1])};")
-            elif kind == STORE:
-                lines.append(f"    mid_planes[{_plane_index(step[2])}] = v{step[1]};")
-            elif kind == WRITE:
-                lines.append(f"    out_planes[{_plane_index(step[1])}] = {_ref(graph, step[2])};")
-        lines.append("}")
+        lines += chunks.chunk(c, chunk)
     return "\n".join(lines) + "\n"
 
 

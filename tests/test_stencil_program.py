@@ -1,0 +1,94 @@
+"""Spatial programs compiled by the stencil renderer against the reference evaluator (evaluate_program)."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gatecc
+from gatecc.backends.stencil import compile_program
+from gatecc.ir.builder import Builder
+from gatecc.ir.spatial import Conv, Dense, Flatten, MapShape, Or, OrPool, Program, evaluate_program
+from gatecc.testing_spatial import random_kernel, spatial_programs
+from tests.backend_support import runnable_targets
+
+PROGRAM_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "wgsl")]
+
+
+def _inputs(program, n, seed):
+    return np.random.default_rng(seed).integers(0, 2, (n, program.n_inputs)).astype(np.uint8)
+
+
+def _check(program, target, n=70, seed=0, **options):
+    kernel = compile_program(program, target, **options)
+    x = _inputs(program, n, seed)
+    got, want = kernel.run(x), evaluate_program(program, x)
+    # The dtypes of gatecc.compile: uint8 bits, int32 when some output is a count (the reference: int64).
+    counts = program.stages[-1].kind == "dense" and "count" in program.stages[-1].graph.output_kinds()
+    assert got.shape == want.shape and got.dtype == (np.int32 if counts else np.uint8)
+    np.testing.assert_array_equal(got, want)
+    return kernel
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=spatial_programs(max_input_bits=48), seed=st.integers(0, 100))
+def test_random_programs_c(program, seed):
+    _check(program, "c", n=37 + seed, seed=seed, vector_bits=128)
+
+
+def _cnn(boundary="zero", stride=1, size=12):
+    """A small CNN: conv 3x3 (2 -> 4 channels), or-pool 2x2, a residual-free conv, flatten, dense with counts."""
+    rng = np.random.default_rng(4)
+    shape = MapShape(2, (size, size + 1))
+    window = tuple((c, dy, dx) for c in range(2) for dy in range(3) for dx in range(3))
+    conv = Conv(0, random_kernel(rng, len(window), 4, tree=False), window, (3, 3), (stride, stride), (1, 1), boundary)
+    pool = OrPool(1, (2, 2), (2, 2), (0, 0))
+    shapes = Program(shape, (conv, pool)).shapes()
+    flat = shapes[-1].size
+    b = Builder.raw(flat)
+    bits = [b.gate(int(rng.integers(0, 16)), int(rng.integers(0, flat)), int(rng.integers(0, flat))) for _ in range(30)]
+    for g in range(3):
+        b.output(b.popcount(bits[g::3]))
+    return Program(shape, (conv, pool, Flatten(2), Dense(3, b.finish())))
+
+
+@pytest.mark.parametrize("target", PROGRAM_TARGETS)
+@pytest.mark.parametrize("boundary,stride", [("zero", 1), ("zero", 2), ("torus", 1)])
+def test_cnn_matches_the_reference(target, boundary, stride):
+    _check(_cnn(boundary, stride), target, n=131)
+
+
+@pytest.mark.parametrize("target", PROGRAM_TARGETS)
+def test_map_valued_and_residual_programs(target):
+    rng = np.random.default_rng(2)
+    shape = MapShape(3, (5, 7))
+    window = tuple((c, dy, dx) for c in range(3) for dy in range(3) for dx in range(3))
+    conv = Conv(0, random_kernel(rng, len(window), 3, tree=False), window, (3, 3), (1, 1), (1, 1), "torus")
+    _check(Program(shape, (conv, Or(1, 0))), target, n=65)
+
+
+def test_code_size_does_not_grow_with_the_image():
+    small, big = (compile_program(_cnn(size=s), "c", vector_bits=64).source for s in (8, 64))
+    # Only the loop bounds and plane counts differ: the same number of lines.
+    assert len(small.splitlines()) == len(big.splitlines())
+
+
+def test_rank_3_programs_c():
+    rng = np.random.default_rng(9)
+    shape = MapShape(2, (3, 4, 5))
+    window = tuple((int(rng.integers(0, 2)), *(int(rng.integers(0, 2)) for _ in range(3))) for _ in range(6))
+    conv = Conv(0, random_kernel(rng, 6, 2, tree=False), window, (2, 2, 2), (1, 2, 1), (1, 0, 1), "zero")
+    _check(Program(shape, (conv, OrPool(1, (2, 2, 2), (1, 1, 1), (1, 1, 1)))), "c", n=40)
+
+
+def test_bad_inputs_and_targets():
+    program = _cnn()
+    kernel = compile_program(program, "c")
+    with pytest.raises(gatecc.InputError, match="shape"):
+        kernel.run(np.zeros((3, program.n_inputs + 1), np.uint8))
+    with pytest.raises(gatecc.InputError, match="0/1"):
+        kernel.run(np.full((3, program.n_inputs), 2, np.uint8))
+    with pytest.raises(gatecc.TargetError, match="verilog"):
+        compile_program(program, "verilog")
+    with pytest.raises(gatecc.TargetError, match="no option"):
+        compile_program(program, "c", bogus=1)
