@@ -13,7 +13,8 @@ import gatecc
 from gatecc.ca import CAModel, load_ca, save_ca
 from gatecc.ca.arch import CAArch, init_model
 from gatecc.ca.jaxca import JaxStepper
-from gatecc.ca.stepper import compiled_stepper, reference_stepper
+from gatecc.ca.engine import make_ca_engine
+from gatecc.ca.stepper import compiled_stepper, evaluator_stepper, reference_stepper
 from gatecc.errors import InputError, ModelError
 
 from backend_support import runnable_targets
@@ -43,11 +44,14 @@ def test_every_backend_matches_reference_and_jax(target, channels):
         model = init_model(arch, seed=channels + 2 * periodic, random_gates=True)
         board = rng.integers(0, 2, (9, 7, channels)).astype(np.uint8)
         ref, jax_model = reference_stepper(model), JaxStepper(model)
-        compiled = compiled_stepper(model, target)
+        engines = [make_ca_engine(model, target), compiled_stepper(model, target)]
+        if target == "c":
+            engines.append(evaluator_stepper(model))
         for fire_rate, seed in ((None, 0), (0.6, 12345), (0.25, 2**32 - 1)):
             expected = ref.run(board, 4, fire_rate, seed)
             np.testing.assert_array_equal(jax_model.run(board, 4, fire_rate, seed), expected)
-            np.testing.assert_array_equal(compiled.run(board, 4, fire_rate, seed), expected)
+            for engine in engines:
+                np.testing.assert_array_equal(engine.run(board, 4, fire_rate, seed), expected, err_msg=engine.name)
 
 
 def test_async_keeps_unfired_cells():
@@ -167,3 +171,13 @@ def test_bad_boards():
                           (np.zeros((4, 4, 2), np.float32), "dtype"), (np.zeros((4, 4), np.uint8), "expected")):
         with pytest.raises(InputError, match=needle):
             ref.run(board, 1)
+
+
+def test_wide_board_on_the_stencil_engine():
+    """Boards wider than one 64-cell word, odd sizes, both boundaries."""
+    for periodic in (True, False):
+        model = init_model(CAArch(2, 2, (8, 4, 2), (24, 2), periodic), seed=7, random_gates=True)
+        board = np.random.default_rng(1).integers(0, 2, (5, 131, 2)).astype(np.uint8)
+        ref, engine = reference_stepper(model), make_ca_engine(model, "c")
+        for fire_rate in (None, 0.6):
+            np.testing.assert_array_equal(engine.run(board, 3, fire_rate, 5), ref.run(board, 3, fire_rate, 5))

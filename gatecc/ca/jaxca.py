@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.spatial.firing import fire_hash, fire_threshold
+from ..ir.spatial.firing import CELL_MUL, MIX1, MIX2, RATE_BITS, STEP_MUL, threshold
 from ..soft import layer_forward_t, neuron_coefficients
 from .model import CENTRE, CAModel
 
@@ -80,6 +80,19 @@ def step(params, wires, board, periodic: bool, hard: bool, fire=None):
     return board + f * (new - board)
 
 
+def fire_hash_jax(seed, step, index):
+    """:func:`gatecc.ir.spatial.firing.fire_hash` in jax.numpy (uint32 arithmetic wraps the same way)."""
+    import jax.numpy as jnp
+
+    u = jnp.uint32
+    h = jnp.asarray(seed, u) ^ (jnp.asarray(step, u) * u(STEP_MUL)) ^ (jnp.asarray(index, u) * u(CELL_MUL))
+    h = h ^ (h >> u(16))
+    h = h * u(MIX1)
+    h = h ^ (h >> u(15))
+    h = h * u(MIX2)
+    return h ^ (h >> u(16))
+
+
 def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0):
     """``steps`` steps of a (B, H, W, C) board; asynchronous when ``fire_rate`` is given.
 
@@ -92,13 +105,13 @@ def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None,
 
     hh, ww = board.shape[1], board.shape[2]
     index = jnp.arange(hh * ww, dtype=jnp.uint32).reshape(hh, ww)
-    threshold = None if fire_rate is None else jnp.uint32(fire_threshold(fire_rate))
+    limit = None if fire_rate is None else jnp.uint32(threshold(fire_rate))
 
     def body(t, b):
-        if threshold is None:
+        if limit is None:
             return step(params, wires, b, periodic, hard)
-        h = fire_hash(seed, jnp.asarray(t, jnp.uint32), index, xp=jnp)
-        return step(params, wires, b, periodic, hard, ((h >> jnp.uint32(8)) < threshold).astype(b.dtype))
+        h = fire_hash_jax(seed, t, index)
+        return step(params, wires, b, periodic, hard, ((h >> jnp.uint32(32 - RATE_BITS)) < limit).astype(b.dtype))
 
     return jax.lax.fori_loop(0, steps, body, board)
 

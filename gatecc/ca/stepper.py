@@ -8,10 +8,13 @@ evaluates the circuit on all cells at once (cells are the samples of the bit
 planes), and, for an asynchronous step, keeps the old state of the cells the
 fire mask (:mod:`gatecc.ir.spatial.firing`) leaves out.
 
-* ``reference``: the circuit through :func:`gatecc.ir.evaluate.evaluate`,
-  the oracle every target is tested against;
-* any runnable target (c, llvm, wgsl, ...): the circuit compiled with
-  :func:`gatecc.compile`, fed the same planes.
+* :func:`reference_stepper`: each step is
+  :func:`gatecc.ir.spatial.evaluate.evaluate_program` of the CA's one-stage
+  spatial program (:meth:`CAModel.to_program`), the oracle every target is
+  tested against;
+* :class:`PlaneStepper`: the neighbour planes gathered here in numpy and the
+  circuit run on all cells at once, by :func:`gatecc.ir.evaluate.evaluate`
+  or by the kernel graph compiled for any runnable target.
 """
 
 from __future__ import annotations
@@ -76,12 +79,44 @@ class PlaneStepper:
         return b
 
 
-def reference_stepper(model: CAModel) -> PlaneStepper:
-    """The oracle: the raw kernel graph through the reference evaluator."""
+class ReferenceStepper:
+    """The oracle: one step = ``evaluate_program`` of the CA's program on the board's channel-major bits."""
+
+    name = "reference"
+
+    def __init__(self, model: CAModel):
+        self.model = model
+        self.graph = model.kernel_graph(raw=True)
+        self._programs: dict[tuple[int, int], object] = {}
+
+    def step(self, board: np.ndarray, t: int = 0, fire_rate: float | None = None, seed: int = 0) -> np.ndarray:
+        """One step of a checked (H, W, C) board; step number ``t`` picks the fire mask."""
+        from ..ir.spatial.evaluate import evaluate_program
+
+        h, w, c = board.shape
+        if (h, w) not in self._programs:
+            self._programs[(h, w)] = self.model.to_program(h, w, raw=True)
+        bits = board.transpose(2, 0, 1).reshape(1, c * h * w)
+        new = evaluate_program(self._programs[(h, w)], bits).reshape(c, h, w).transpose(1, 2, 0)
+        if fire_rate is None:
+            return new.astype(np.uint8)
+        fires = fire_mask(seed, t, h, w, fire_rate)[:, :, None]
+        return np.where(fires, new, board).astype(np.uint8)
+
+    run = PlaneStepper.run
+
+
+def reference_stepper(model: CAModel) -> ReferenceStepper:
+    """The oracle stepper (see :class:`ReferenceStepper`)."""
+    return ReferenceStepper(model)
+
+
+def evaluator_stepper(model: CAModel) -> PlaneStepper:
+    """Gathered planes through :func:`gatecc.ir.evaluate.evaluate` (the raw kernel graph)."""
     from ..ir.evaluate import evaluate
 
     graph = model.kernel_graph(raw=True)
-    return PlaneStepper(model, graph, lambda planes: np.stack(evaluate(graph, planes)), "reference")
+    return PlaneStepper(model, graph, lambda planes: np.stack(evaluate(graph, planes)), "planes-evaluate")
 
 
 def compiled_stepper(model: CAModel, target: str, opt_level: int = 2, **options) -> PlaneStepper:

@@ -60,7 +60,7 @@ def life_next(boards: np.ndarray) -> np.ndarray:
 
 TASKS = {
     "life-ca": CATask("life-ca", "the Game of Life as a CA, learned from random board transitions",
-                      LIFE_ARCH, board=3, steps=1, batch=20, epochs=3000),
+                      LIFE_ARCH, board=3, steps=1, batch=20, epochs=10000),
     "checkerboard": CATask("checkerboard", "8-channel CA growing a checkerboard from random bits in 20 steps",
                            CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=500),
 }
