@@ -53,6 +53,10 @@ def register(sub) -> None:
     p.add_argument("--gif", metavar="OUT", help="write an animated GIF of every step (channels in colours)")
     p.add_argument("--tui", action="store_true", help="animate the board in the terminal (live cells of any channel)")
     p.add_argument("--fps", type=float, default=10.0, help="frames per second for --tui and --gif (default 10)")
+    p.add_argument("--web", metavar="DIR",
+                   help="write a self-contained WebGPU page (index.html, ca.js, the stencil step as WGSL) for a "
+                        "--size board (width a multiple of 32; default 128) to DIR and exit; --async/--fire-rate/"
+                        "--seed apply; serve it with: python -m http.server -d DIR")
     p.set_defaults(func=run)
 
 
@@ -116,6 +120,20 @@ def _bench(engine, model, board, steps: int, fire_rate, seed) -> None:
     print(f"speed-up over the JAX model: {rate / jrate:,.1f}x")
 
 
+def _write_web(args, model, fire_rate) -> int:
+    from pathlib import Path
+
+    from ..ca.web import write_page
+
+    if args.board:
+        raise CommandError("--web draws its own seeded boards; --board does not apply")
+    h, w = _size(args.size or "128")
+    written = write_page(args.web, model, Path(args.model).name, h, w, args.opt_level, fire_rate, args.seed)
+    print(f"wrote {len(written)} files to {args.web}; open it with:\n"
+          f"  python -m http.server -d {args.web} 8000   # then browse http://127.0.0.1:8000/")
+    return 0
+
+
 def run(args) -> int:
     """Step the board; -o, --check, --bench, --gif and --tui as asked."""
     import sys
@@ -132,6 +150,8 @@ def run(args) -> int:
     model = load(args.model, args.fmt or "ca")
     if not isinstance(model, CAModel):
         raise CommandError(f"{args.model}: not a CA model")
+    if args.web:
+        return _write_web(args, model, fire_rate)
     board = _start_board(args, model.channels)
     engine = make_ca_engine(model, args.target, args.opt_level, args.threads)
     if args.bench:
