@@ -68,3 +68,21 @@ def test_train_cli_bad_options(cli, args, needle):
     from conftest import assert_one_line_error
 
     assert_one_line_error(cli("train", "checkerboard", *args), needle)
+
+
+def test_shipped_life_ca_is_conways_rule():
+    """examples/life-ca.npz (gatecc train life-ca --seed 0, hardened) is Life on every neighbourhood and board."""
+    from importlib.resources import files
+
+    from gatecc.ca.engine import make_ca_engine
+    from gatecc.life.rule import reference_step
+
+    model = gatecc.load(files("gatecc.examples") / "life-ca.npz")
+    assert isinstance(model, CAModel) and model.n_kernels == 16 and model.periodic
+    x = all_inputs(9)
+    np.testing.assert_array_equal(evaluate_samples(model.kernel_graph(), x)[:, 0], life_rule(x))
+    board = np.random.default_rng(3).random((37, 70)) < 0.4
+    got = make_ca_engine(model, "c", opt_level=3).run(board[:, :, None].astype(np.uint8), 40)[:, :, 0]
+    for _ in range(40):
+        board = reference_step(board)
+    np.testing.assert_array_equal(got, board)
