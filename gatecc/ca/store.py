@@ -74,7 +74,9 @@ def is_ca_arrays(arrays: dict[str, np.ndarray]) -> bool:
 def from_arrays(arrays: dict[str, np.ndarray]) -> CAModel:
     """Build and validate a CAModel from the file's arrays."""
     if not is_ca_arrays(arrays):
-        raise ModelError(f"format is not {FORMAT!r}")
+        fmt = arrays.get("format")
+        raise ModelError(f"format is {fmt.item() if fmt is not None and fmt.ndim == 0 else None!r}, "
+                         f"expected {FORMAT!r}")
     version = _scalar(arrays, "version", "iu", "an integer")
     if version != VERSION:
         raise ModelError(f"unsupported CA model version {version} (this gatecc reads version {VERSION})")

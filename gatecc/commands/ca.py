@@ -147,9 +147,9 @@ def run(args) -> int:
     if args.threads is not None and args.threads < 1:
         raise CommandError(f"--threads must be at least 1, not {args.threads}")
     fire_rate = _fire_rate(args)
-    model = load(args.model, args.fmt or "ca")
+    model = load(args.model, args.fmt)
     if not isinstance(model, CAModel):
-        raise CommandError(f"{args.model}: not a CA model")
+        raise CommandError(f"{args.model}: not a CA model (it holds a {type(model).__name__}; see docs/ca.md)")
     if args.web:
         return _write_web(args, model, fire_rate)
     board = _start_board(args, model.channels)
@@ -159,10 +159,7 @@ def run(args) -> int:
         return 0
     start = board
     if args.gif or args.tui:
-        frames = [board]
-        for t in range(args.steps):
-            # One step at a time, so step t's fire mask is that of step t of a single run.
-            frames.append(_step_at(engine, frames[-1], t, fire_rate, args.seed))
+        frames = _frames(engine, board, args.steps, fire_rate, args.seed)
         board = frames[-1]
         if args.tui:
             from ..life.show import animate_terminal
@@ -195,10 +192,20 @@ def run(args) -> int:
     return 0
 
 
-def _step_at(engine, board, t: int, fire_rate, seed):
-    """Step ``t`` of a run: the engine's own step when it has one, else a 1-step run with the same mask."""
-    if hasattr(engine, "step"):
-        return engine.step(board, t, fire_rate, seed)
-    if fire_rate is None:
-        return engine.run(board, 1)
-    raise CommandError(f"--gif/--tui with --async need a target that steps one step at a time ({engine.name} does not)")
+def _frames(engine, board, steps: int, fire_rate, seed) -> list:
+    """The board after 0..steps steps, each as one run from the start would give it.
+
+    Step t of an asynchronous run uses fire mask t, counted from the start of
+    the run: an engine with ``step(board, t, ...)`` goes step by step; a fused
+    one (the stencil engine counts from 0 in every call) runs from the start
+    for every frame, which costs steps**2 / 2 steps and is fine for an animation.
+    """
+    frames = [board]
+    for t in range(steps):
+        if hasattr(engine, "step"):
+            frames.append(engine.step(frames[-1], t, fire_rate, seed))
+        elif fire_rate is None:
+            frames.append(engine.run(frames[-1], 1))
+        else:
+            frames.append(engine.run(board, t + 1, fire_rate, seed))
+    return frames
