@@ -16,7 +16,11 @@ pass trained ones.
 
 On one random size x size board each target (``gatecc ca --target``) runs
 ``--steps`` steps; the JAX hard model (the notebook's inference path: every
-cell's patch through the layers with one-hot argmax gates, jitted) runs a few.
+cell's patch through the layers with one-hot argmax gates, jitted, 4-term
+gates) runs a few, and so does a notebook-style JAX stepper written here (the
+per-cell function vmapped over patches, each gate the one-hot weighted sum
+of all 16 relaxations, as the notebook's ``run_circuit``); ratios are
+against the faster of the two kinds, gatecc's.
 Every engine's final board is checked against the JAX model's over the same
 steps.  Prints cell updates/s and the ratio to JAX, measured in this run.
 """
@@ -43,6 +47,48 @@ def _model(path, arch):
     return init_model(arch, seed=0, random_gates=True), "random gates, seed 0"
 
 
+def notebook_style_stepper(model):
+    """The notebook's inference path, written here: per-cell function vmapped over the board's patches,
+    each neuron the one-hot(argmax) weighted sum of all 16 gate relaxations (its ``bin_op_s``)."""
+    import jax
+    import jax.numpy as jnp
+
+    from gatecc.ca.jaxca import model_params, patches
+
+    params, wires = model_params(model)
+    onehots = jax.tree_util.tree_map(lambda w: jax.nn.one_hot(jnp.argmax(jnp.asarray(w), axis=-1), 16), params)
+
+    def ops(a, b):
+        ab = a * b
+        return jnp.stack([0 * a, ab, a - ab, a, b - ab, b, a + b - 2 * ab, a + b - ab, 1 - (a + b - ab),
+                          1 - (a + b - 2 * ab), 1 - b, 1 - b + ab, 1 - a, 1 - a + ab, 1 - ab, 0 * a + 1], axis=-1)
+
+    def layer(onehot, wire, x):
+        return jnp.sum(ops(x[..., wire[0]], x[..., wire[1]]) * onehot, axis=-1)
+
+    def cell(patch):                                   # (9, C) -> (C,)
+        x = jnp.broadcast_to(patch.T, (onehots["perceive"][0].shape[0],) + patch.T.shape)   # (K, C, 9)
+        for oh, wire in zip(onehots["perceive"], wires["perceive"]):
+            x = jax.vmap(layer, in_axes=(0, None, 0))(oh, wire, x)
+        x = jnp.concatenate([patch[4], x.transpose(1, 2, 0).reshape(-1)])      # 'k c s -> (c s k)'
+        for oh, wire in zip(onehots["update"], wires["update"]):
+            x = layer(oh, wire, x)
+        return x
+
+    @jax.jit
+    def step(board):                                   # (H, W, C) float
+        p = patches(board[None], model.periodic)       # (9, C, N)
+        return jax.vmap(cell)(p.transpose(2, 0, 1)).reshape(board.shape)
+
+    def run(board, steps):
+        b = jnp.asarray(board, jnp.float32)
+        for _ in range(steps):
+            b = step(b)
+        return (np.asarray(b) > 0.5).astype(np.uint8)
+
+    return run
+
+
 def _rate(fn, cells: int, steps: int) -> float:
     t = time.perf_counter()
     fn(steps)
@@ -59,9 +105,17 @@ def bench_model(name: str, model, where: str, size: int, steps: int, targets, ja
     jax_model.run(board, 1)                                   # compile
     jrate = _rate(lambda n: jax_model.run(board, n), cells, jax_steps)
     expected = jax_model.run(board, steps)
+    notebook = notebook_style_stepper(model)
+    notebook(board, 1)                                        # compile
+    nrate = _rate(lambda n: notebook(board, n), cells, 1)
+    if not np.array_equal(notebook(board, 2), jax_model.run(board, 2)):
+        raise SystemExit(f"{name}: the notebook-style JAX model differs from gatecc's JAX model")
     print(f"\n{name} ({where}): {model.channels} channel(s), {model.n_kernels} kernels, "
           f"{model.n_gates} learned gates, {model.boundary}; {size}x{size} board")
-    print(f"  {'JAX hard model':<28} {jrate:>12.4g} cell updates/s      1.0x  ({jax_steps} steps)")
+    print(f"  {'JAX hard model (gatecc.ca)':<28} {jrate:>12.4g} cell updates/s      1.0x  ({jax_steps} steps; "
+          "the baseline of the ratios)")
+    print(f"  {'JAX notebook-style':<28} {nrate:>12.4g} cell updates/s {nrate / jrate:>8.2f}x  (1 step; vmap over "
+          "patches, 16-term gates)")
     for level, target in ((lv, t) for lv in levels for t in targets):
         t = time.perf_counter()
         engine = make_ca_engine(model, target, opt_level=level)

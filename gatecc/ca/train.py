@@ -103,8 +103,11 @@ class CATrainResult:
 
 
 def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
-             lr: float | None = None, eval_every: int | None = None) -> CATrainResult:
-    """Train ``task``; stops once the hard CA is exact (see the module doc)."""
+             lr: float | None = None, eval_every: int | None = None, log=None) -> CATrainResult:
+    """Train ``task``; stops once the hard CA is exact (see the module doc).
+
+    ``log``, if given, is called with each evaluation's history entry.
+    """
     import jax
     import jax.numpy as jnp
     import optax
@@ -159,6 +162,8 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
         wrong = int(round(float(hard_wrong(params))))
         history.append({"epoch": epoch, "soft": float(soft), "wrong": wrong, "seconds": time.perf_counter() - start})
         bar.set_postfix(soft=f"{float(soft):.4g}", wrong=wrong, refresh=False)
+        if log is not None:
+            log(history[-1])
         if wrong == 0:
             break
     bar.close()
