@@ -33,6 +33,12 @@ def test_notebook_file_steps_as_the_notebook(tmp_path, channels, periodic, shape
     expected = notebook_run_sync(params, wires, board, periodic, 3)
     np.testing.assert_array_equal(reference_stepper(model).run(board, 3), expected)
     np.testing.assert_array_equal(JaxStepper(model).run(board, 3), expected)
+    from gatecc.backends import get_target
+
+    for target in ("c", "llvm", "wgsl"):
+        assert get_target(target).available() is None, f"{target}: {get_target(target).available()}"
+        engine = make_ca_engine(model, target)
+        np.testing.assert_array_equal(engine.run(board, 3), expected, err_msg=engine.name)
 
 
 @pytest.mark.parametrize("target", runnable_targets())
