@@ -30,7 +30,7 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL", help="a CA model: gatecc's CA file (.npz) or, with --from "
                                                   "difflogic-ca, the notebook's flattened params/wires pytree")
     p.add_argument("--from", dest="fmt", choices=("ca", "difflogic-ca"), metavar="FORMAT",
-                   help="read MODEL as this format: ca (gatecc's) or difflogic-ca (default: gatecc's)")
+                   help="read MODEL as this format: ca (gatecc's CA file, the default for .npz) or difflogic-ca")
     p.add_argument("--board", metavar="IN.npy", help="start board, (H, W, C) uint8 0/1")
     p.add_argument("--size", metavar="N|HxW", help="without --board: a random start board of this size (default 64)")
     p.add_argument("--density", type=float, default=0.5, help="random board: fraction of 1 bits (default 0.5)")
@@ -38,7 +38,7 @@ def register(sub) -> None:
     p.add_argument("--steps", type=int, default=100, help="steps to run (default 100)")
     p.add_argument("-o", "--output", metavar="OUT.npy", help="write the final board here, (H, W, C) uint8")
     p.add_argument("--target", "-t", default="c", choices=("reference", "jax") + TARGETS, metavar="TARGET",
-                   help=f"what steps the board: {', '.join(TARGETS)}, reference (the oracle, ir.evaluate) "
+                   help=f"what steps the board: {', '.join(TARGETS)}, reference (the oracle: evaluate_program per step) "
                         "or jax (the JAX hard model) (default c)")
     add_opt_args(p, default=2, passes=False)
     p.add_argument("--threads", type=int, default=None, help="threads for targets c and llvm (default: all cores)")
