@@ -54,9 +54,16 @@ def arch_wiring(arch: CAArch, rng: np.random.Generator):
     return perceive, update
 
 
+#: Gates that keep a random net alive: half XOR/XNOR (a random net of ANDs and ORs is nearly constant).
+LIVE_GATES = (6, 9, 6, 9, 1, 7, 8, 14)
+
+
 def init_model(arch: CAArch, seed: int = 0, init_logit: float = 10.0, noise: float = 0.0,
-               random_gates: bool = False) -> CAModel:
-    """A fresh CA: pass-through logits (``init_logit`` on gate 3, plus ``noise``), or random hard gates."""
+               random_gates: bool = False, gate_set=None) -> CAModel:
+    """A fresh CA: pass-through logits (``init_logit`` on gate 3, plus ``noise``), or random hard gates.
+
+    Random gates are uniform over the 16 ids, or over ``gate_set`` (e.g. :data:`LIVE_GATES`).
+    """
     if arch.update[-1] != arch.channels:
         raise ValueError(f"the last update layer must have {arch.channels} neurons (one per channel)")
     rng = np.random.default_rng(seed)
@@ -70,9 +77,13 @@ def init_model(arch: CAArch, seed: int = 0, init_logit: float = 10.0, noise: flo
         return w
 
     if random_gates:
-        perceive = [KernelLayer(a, b, gates=rng.integers(0, 16, (arch.n_kernels, len(a))).astype(np.uint8))
-                    for a, b in pw]
-        update = [Layer(a, b, gates=rng.integers(0, 16, len(a)).astype(np.uint8)) for a, b in uw]
+        ids = np.arange(16) if gate_set is None else np.asarray(gate_set)
+
+        def gates(shape):
+            return ids[rng.integers(0, len(ids), shape)].astype(np.uint8)
+
+        perceive = [KernelLayer(a, b, gates=gates((arch.n_kernels, len(a)))) for a, b in pw]
+        update = [Layer(a, b, gates=gates(len(a))) for a, b in uw]
     else:
         perceive = [KernelLayer(a, b, logits=logits((arch.n_kernels, len(a)))) for a, b in pw]
         update = [Layer(a, b, logits=logits((len(a),))) for a, b in uw]
