@@ -15,20 +15,40 @@ from .files import read_file_text
 
 
 def _load_npz(path: Path):
-    from .convfile import is_convnet_file, load_convnet
-    from .model import load_npz
+    from .ca.store import from_arrays as ca_from_arrays
+    from .ca.store import is_ca_arrays
+    from .convfile import FORMAT as CONVNET_FORMAT
+    from .convfile import convnet_from_arrays
+    from .model import net_from_arrays, read_npz_arrays   # model's name for the bounded reader (tests patch it)
 
-    if is_convnet_file(path):
-        return load_convnet(path)
-
+    arrays = read_npz_arrays(path)
     try:
-        return load_npz(path)
+        if is_ca_arrays(arrays):   # the model format's CA kind (docs/ca.md)
+            return ca_from_arrays(arrays)
+        fmt = arrays.get("format")
+        if fmt is not None and fmt.ndim == 0 and fmt.dtype.kind in "US" and str(fmt.item()) == CONVNET_FORMAT:
+            return convnet_from_arrays(arrays)   # the conv kind (docs/model-format.md)
+        return net_from_arrays(arrays)
     except ModelError as exc:
+        exc = ModelError(f"{path}: {exc}")
         if not str(exc).endswith("missing key 'format'"):
-            raise
+            raise exc from None
         # An .npz of someone else's arrays: say how to read the other kinds gatecc knows.
         raise ModelError(f"{exc}: not gatecc model format v1; for a JAX params/wires pytree use --from jax, "
-                         "for a difflogic or torchlogix state_dict --from difflogic or --from torchlogix") from None
+                         "for a difflogic or torchlogix state_dict --from difflogic or --from torchlogix, "
+                         "for a DiffLogic CA notebook pytree --from difflogic-ca") from None
+
+
+def _load_ca(path: Path):
+    from .ca.store import load_ca
+
+    return load_ca(path)
+
+
+def _load_difflogic_ca(path: Path):
+    from .ca.notebook import read_notebook_ca
+
+    return read_notebook_ca(path)
 
 
 def _load_ir(path: Path):
@@ -106,6 +126,8 @@ LOADERS: dict[str, tuple[tuple[str, ...], object, str]] = {
     "difflogic": ((), _load_difflogic, "difflogic model or state_dict + wiring (.pt/.pth or .npz)"),
     "torchlogix": ((), _load_torchlogix, "torchlogix model or state_dict (.pt/.pth or .npz)"),
     "jax": ((), _load_jax, "JAX params/wires pytree flattened into an .npz"),
+    "ca": ((), _load_ca, "gatecc CA model (format gatecc.ca, docs/ca.md)"),
+    "difflogic-ca": ((), _load_difflogic_ca, "DiffLogic CA notebook params/wires pytree flattened into an .npz"),
 }
 
 
@@ -118,7 +140,8 @@ def load(path: str | os.PathLike, fmt: str | None = None, **options):
     """Load a model file: by ``fmt`` if given, else by its extension (default npz).
 
     ``options`` go to the loader: ``wiring`` (a path) for difflogic and
-    torchlogix state_dicts.  Returns a LogicNet or a Graph.
+    torchlogix state_dicts.  Returns a LogicNet, a Graph or (CA files) a
+    :class:`~gatecc.ca.CAModel`.
     """
     import inspect
 

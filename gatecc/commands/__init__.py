@@ -10,5 +10,6 @@ COMMANDS = (
     "run",
     "train",
     "life",
+    "ca",
     "verify",
 )

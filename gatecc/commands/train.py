@@ -24,7 +24,9 @@ def register(sub) -> None:
     from ..train.tasks import TASKS
     from ..train.wiring import WIRINGS
 
-    tasks = "\n".join(f"  {t.name:<8} {t.description}" for t in TASKS.values())
+    from ..ca.train import TASKS as CA_TASKS
+
+    tasks = "\n".join(f"  {t.name:<8} {t.description}" for t in (*TASKS.values(), *CA_TASKS.values()))
     p = sub.add_parser("train", help="train a logic-gate network (JAX) and save it", formatter_class=formatter,
                        description="Train the soft model of a logic-gate network with optax AdamW and save it in\n"
                                    "model format v1.  The progress bar shows the soft loss and the hard (argmax)\n"
@@ -37,7 +39,7 @@ def register(sub) -> None:
                                    "          gatecc train data.csv --label y\n"
                                    "          gatecc train data.npz --arch 'dense(4000)x2,groupsum(10,tau=20)' --plot curves.png")
     p.add_argument("task", metavar="DATA",
-                   help=f"what to learn: a built-in task ({', '.join(sorted(TASKS))}) or a data file, "
+                   help=f"what to learn: a built-in task ({', '.join(sorted(TASKS) + sorted(CA_TASKS))}) or a data file, "
                         ".npz (x, y, optional x_test, y_test) or .csv (with --label); see docs/training.md")
     p.add_argument("-o", "--output", metavar="OUT", help="model file to write (default TASK.npz, or DATA's stem + .gatecc.npz)")
     p.add_argument("--seed", type=int, default=0, help="seed for wiring, initialisation and batches (default 0)")
@@ -64,9 +66,14 @@ def register(sub) -> None:
 def run(args) -> int:
     """Train, save, and print a summary line."""
     from ..train.tasks import TASKS
+    from ..ca.train import TASKS as CA_TASKS
     from ..train.trainer import TrainConfig, train
     from .common import write_output
 
+    if args.task in CA_TASKS:   # cellular automata (docs/ca.md)
+        from .train_ca import run_ca
+
+        return run_ca(args)
     if args.task not in TASKS:
         from .train_data import run_data
 

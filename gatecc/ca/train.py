@@ -1,0 +1,181 @@
+"""Training cellular automata in JAX: ``gatecc train life-ca`` and ``gatecc train checkerboard``.
+
+The recipe is the DiffLogic CA notebook's: pass-through init (logit 10 on
+gate 3), optax ``clip(100)`` then AdamW (lr 0.05, b1 0.9, b2 0.99, weight
+decay 1e-2), the soft CA unrolled over T steps (a ``lax.scan``) with the loss,
+a sum of squared errors, on the state after T steps.  Every ``eval_every``
+epochs the hard CA (argmax gates) is judged, and training stops as soon as
+it is exact:
+
+* ``life-ca``: Conway's Game of Life from random board transitions (each
+  epoch a fresh batch of random 3x3 torus boards and their next state, as
+  the notebook); exact = the hard CA gives Life's next state for every one of
+  the 512 3x3 neighbourhoods.
+* ``checkerboard``: 8 channels, zero boundary, 16x16 boards started from
+  random bits; after T = 20 steps channel 0 must show a checkerboard of 2x2
+  squares (the notebook's synchronous checkerboard); exact = the hard CA
+  reaches it exactly from each of ``eval_boards`` held-out random starts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..model import Layer
+from .arch import CHECKERBOARD_ARCH, LIFE_ARCH, CAArch, init_model
+from .model import CAModel, KernelLayer
+
+
+@dataclass(frozen=True)
+class CATask:
+    """A CA training task and its defaults (options override them)."""
+
+    name: str
+    description: str
+    arch: CAArch
+    board: int              # side of the training boards
+    steps: int              # T: steps unrolled before the loss
+    batch: int
+    epochs: int
+    lr: float = 0.05
+    eval_every: int = 10
+    eval_boards: int = 8    # checkerboard: held-out random starts judged for exactness
+    fire_rate: float | None = None
+
+
+def checkerboard(size: int, square: int = 2) -> np.ndarray:
+    """(size, size) uint8: 1 where (x // square + y // square) is odd (the notebook's create_checkerboard)."""
+    y, x = np.mgrid[0:size, 0:size]
+    return (((x // square) + (y // square)) % 2).astype(np.uint8)
+
+
+def life_next(boards: np.ndarray) -> np.ndarray:
+    """Conway's rule on (B, H, W) 0/1 torus boards."""
+    n = sum(np.roll(boards, (dy, dx), axis=(1, 2)) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
+    return ((n == 3) | ((boards == 1) & (n == 2))).astype(np.uint8)
+
+
+TASKS = {
+    "life-ca": CATask("life-ca", "the Game of Life as a CA, learned from random board transitions",
+                      LIFE_ARCH, board=3, steps=1, batch=20, epochs=10000),
+    "checkerboard": CATask("checkerboard", "8-channel CA growing a checkerboard from random bits in 20 steps",
+                           CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=500),
+}
+
+
+def _batch(task: CATask, rng: np.random.Generator):
+    """(x, y): float32 (B, H, W, C) start boards and (B, H, W) targets of channel 0."""
+    c = task.arch.channels
+    x = rng.integers(0, 2, (task.batch, task.board, task.board, c)).astype(np.float32)
+    if task.name == "life-ca":
+        y = life_next(x[..., 0].astype(np.uint8))
+    else:
+        y = np.broadcast_to(checkerboard(task.board), x.shape[:3])
+    return x, y.astype(np.float32)
+
+
+def _life_patches() -> np.ndarray:
+    """(9, 1, 512): every 3x3 neighbourhood (pattern r's cell f is bit 8 - f of r) and their Life targets."""
+    from ..ir.evaluate import all_inputs
+
+    return all_inputs(9).T[:, None, :].astype(np.float32)
+
+
+def _life_target() -> np.ndarray:
+    from ..life.rule import life_rule
+
+    return life_rule(_life_patches()[:, 0, :].T).astype(np.float32)
+
+
+@dataclass
+class CATrainResult:
+    """The trained CA and how the run went."""
+
+    model: CAModel
+    epochs: int
+    seconds: float
+    exact: bool
+    wrong: int                  # hard-model errors at the end (neighbourhoods or cells)
+    history: list[dict] = field(default_factory=list)
+
+
+def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
+             lr: float | None = None, eval_every: int | None = None, log=None) -> CATrainResult:
+    """Train ``task``; stops once the hard CA is exact (see the module doc).
+
+    ``log``, if given, is called with each evaluation's history entry.
+    """
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from ..train.progress import progress_bar
+    from .jaxca import cell_forward, model_params, run
+
+    task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every)
+    model0 = init_model(task.arch, seed)
+    params, wires = model_params(model0)
+    params = jax.tree_util.tree_map(jnp.asarray, params)
+    wires = jax.tree_util.tree_map(jnp.asarray, wires)
+    periodic, steps = task.arch.periodic, task.steps
+    opt = optax.chain(optax.clip(100.0), optax.adamw(task.lr, b1=0.9, b2=0.99, weight_decay=1e-2))
+    state = opt.init(params)
+
+    def loss_fn(p, x, y):
+        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=jnp.uint32(seed))
+        return jnp.sum((out[..., 0] - y) ** 2)
+
+    @jax.jit
+    def train_step(p, s, x, y):
+        value, grads = jax.value_and_grad(loss_fn)(p, x, y)
+        updates, s = opt.update(grads, s, p)
+        return optax.apply_updates(p, updates), s, value
+
+    rng = np.random.default_rng(seed + 1)
+    if task.name == "life-ca":
+        patches, target = jnp.asarray(_life_patches()), jnp.asarray(_life_target())
+
+        @jax.jit
+        def hard_wrong(p):
+            return jnp.sum(jnp.abs(cell_forward(p, wires, patches, hard=True)[0] - target))
+    else:
+        ex, ey = _batch(replace(task, batch=task.eval_boards), np.random.default_rng(seed + 2))
+        ex, ey = jnp.asarray(ex), jnp.asarray(ey)
+
+        @jax.jit
+        def hard_wrong(p):
+            out = run(p, wires, ex, steps, periodic, hard=True, fire_rate=task.fire_rate, seed=jnp.uint32(seed))
+            return jnp.sum(jnp.abs(out[..., 0] - ey))
+
+    bar = progress_bar(task.epochs, 0, progress)
+    history, wrong, epoch = [], -1, 0
+    start = time.perf_counter()
+    for epoch in range(1, task.epochs + 1):
+        x, y = _batch(task, rng)
+        params, state, soft = train_step(params, state, jnp.asarray(x), jnp.asarray(y))
+        bar.update(1)
+        if epoch % task.eval_every and epoch != task.epochs:
+            continue
+        wrong = int(round(float(hard_wrong(params))))
+        history.append({"epoch": epoch, "soft": float(soft), "wrong": wrong, "seconds": time.perf_counter() - start})
+        bar.set_postfix(soft=f"{float(soft):.4g}", wrong=wrong, refresh=False)
+        if log is not None:
+            log(history[-1])
+        if wrong == 0:
+            break
+    bar.close()
+    seconds = time.perf_counter() - start
+    model = _to_model(model0, params)
+    model.meta.update({"task": np.array(task.name), "seed": np.array(seed), "epochs": np.array(epoch),
+                       "steps": np.array(task.steps), "hard_wrong": np.array(wrong)})
+    return CATrainResult(model, epoch, seconds, wrong == 0, wrong, history)
+
+
+def _to_model(model0: CAModel, params) -> CAModel:
+    perceive = [KernelLayer(l.a, l.b, logits=np.asarray(w, dtype=np.float32))
+                for l, w in zip(model0.perceive, params["perceive"])]
+    update = [Layer(l.a, l.b, logits=np.asarray(w, dtype=np.float32)) for l, w in zip(model0.update, params["update"])]
+    return CAModel(model0.channels, perceive, update, model0.periodic)

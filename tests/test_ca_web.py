@@ -1,0 +1,72 @@
+"""The CA's WebGPU page: files, the shader, and runs in headless Chromium against the reference stepper."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gatecc.ca import save_ca
+from gatecc.ca.arch import CAArch, init_model
+from gatecc.ca.stepper import reference_stepper
+from gatecc.ca.web import seeded_board, words_to_board
+from gatecc.ir.spatial import firing
+
+from conftest import assert_one_line_error
+from webdriver import CHROMEDRIVER, CHROMIUM, Browser, StaticServer
+
+ARTIFACTS = Path(os.environ.get("GATECC_ARTIFACTS", Path(__file__).resolve().parents[1] / "out"))
+
+
+def _model(tmp_path, channels=3, periodic=False):
+    model = init_model(CAArch(channels, 2, (8, 4, 2), (24, 12, channels), periodic), seed=channels, random_gates=True)
+    save_ca(model, tmp_path / "m.npz")
+    return model, tmp_path / "m.npz"
+
+
+def test_page_files_and_shader(tmp_path, cli):
+    from gatecc.backends.wgpu_runtime import default_gpu
+
+    _, path = _model(tmp_path)
+    res = cli("ca", path, "--web", tmp_path / "site", "--size", "16x64", "--async", "--fire-rate", "0.5", "--seed", "9")
+    assert res.returncode == 0, res.stderr
+    site = tmp_path / "site"
+    assert sorted(p.name for p in site.iterdir()) == ["ca.js", "index.html", "stencil.wgsl"]
+    html = (site / "index.html").read_text()
+    assert "{{" not in html and 'data-channels="3"' in html and 'data-width="64"' in html
+    assert f'data-threshold="{firing.threshold(0.5)}"' in html and 'data-fireseed="9"' in html
+    for text in (html, (site / "ca.js").read_text()):
+        assert "https://" not in text and "http://" not in text.replace("http://127.0.0.1", "")
+    default_gpu().device.create_shader_module(code=(site / "stencil.wgsl").read_text())
+
+
+def test_page_bad_size(tmp_path, cli):
+    _, path = _model(tmp_path)
+    assert_one_line_error(cli("ca", path, "--web", tmp_path / "x", "--size", "48"), "multiple of 32")
+
+
+@pytest.mark.parametrize("channels,periodic,fire", [(3, False, False), (2, True, True)])
+def test_browser_steps_as_the_reference(tmp_path, cli, channels, periodic, fire):
+    assert CHROMIUM and CHROMEDRIVER, "Debian's chromium and chromium-driver are needed (bash scripts/setup.sh --test)"
+    model, path = _model(tmp_path, channels, periodic)
+    h, w, steps, seed, fire_seed, rate = 24, 64, 12, 5, 77, 0.6
+    res = cli("ca", path, "--web", tmp_path / "site", "--size", f"{h}x{w}")
+    assert res.returncode == 0, res.stderr
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    threshold = firing.threshold(rate) if fire else 0
+    browser = Browser()
+    try:
+        with StaticServer(tmp_path / "site") as server:
+            browser.get(f"{server.url}index.html?test={steps},{seed},{int(fire)},{fire_seed},{threshold}")
+            title = browser.wait_title("gatecc-ca: ")
+            browser.screenshot(ARTIFACTS / f"ca-web-{channels}.png")
+            assert title == "gatecc-ca: done", title
+            result = json.loads(browser.execute("return document.getElementById('result').textContent"))
+    finally:
+        browser.close()
+    got = words_to_board(np.array(result["words"], dtype=np.uint32), channels, h, w)
+    start = seeded_board(channels, h, w, seed)
+    expected = reference_stepper(model).run(start, steps, rate if fire else None, fire_seed)
+    assert (expected != start).any()
+    np.testing.assert_array_equal(got, expected)
