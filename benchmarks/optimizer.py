@@ -165,6 +165,8 @@ def main() -> None:
     ap.add_argument("--extra", action="append", default=[], metavar="LABEL=PIPELINE",
                     help="also run this pipeline, e.g. 'eqsat=adders,strash,eqsat{rules=full}' (repeatable)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    ap.add_argument("--save", type=Path, metavar="DIR",
+                    help="write each result as DIR/<circuit>.<level>.aig (benchmarks/verify.py proves them)")
     args = ap.parse_args()
 
     import gatecc
@@ -212,6 +214,9 @@ def main() -> None:
                      "family": "life" if name == "life" else where[name][0]}
             line = [f"{label:<16} {before.gates:>7} d{before.depth:<5}"]
             for key, (out, secs) in results.items():
+                if args.save:
+                    args.save.mkdir(parents=True, exist_ok=True)
+                    (args.save / f"{name}.{key.lstrip('-').replace(' ', '_')}.aig").write_bytes(emit_aiger(legalize(out)))
                 st = graph_stats(out)
                 entry["levels"][key] = {"gates": st.gates, "depth": st.depth, "nots": st.nots, "seconds": secs}
                 line.append(f"{key} {st.gates:>7} d{st.depth:<5} {secs:7.2f}s")

@@ -224,7 +224,7 @@ def _sat(ga, gb, by_output: bool, seed: int):
     # SAT sweeping merges what the two share; its counterexamples often expose an output.
     final = []
     stats = fraig(net, budget=100, seed=seed, signatures=final, stop=lambda s: differing(s) is not None)
-    details = {"merged": stats.merged, "sat_calls": stats.candidates}
+    details = {"merged": stats.merged, "sat_calls": stats.candidates - stats.local, "local_proofs": stats.local}
     sigs = final[0]
     sigs.refresh()
     row = differing(sigs)

@@ -75,6 +75,18 @@ def test_balance_shares_products_spelled_as_different_chains():
     assert graph_stats(out).gates <= 6
 
 
+def test_balance_folds_supergates_with_both_polarities_of_a_leaf():
+    # (x0 & x1) & (~x0 & x2) is 0 and (x0 ^ x1) ^ (x1 ^ x2) is x0 ^ x2, neither visible to strash.
+    b = Builder(3)
+    b.output(b.gate(G.AND, b.gate(G.AND, 0, 1), b.gate(4, 0, 2)))
+    b.output(b.gate(G.XOR, b.gate(G.XOR, 0, 1), b.gate(G.XOR, 1, 2)))
+    b.output(b.gate(G.OR, b.gate(G.AND, 0, 1), 2))
+    graph = b.finish()
+    out, _ = _run(graph, "strash,balance")
+    assert _same_on(graph, out, all_inputs(3))
+    assert graph_stats(out).gates == 3
+
+
 def test_refactor_factors_a_sum_of_products():
     b = Builder(4)
     b.output(_chain(b, G.OR, [b.gate(G.AND, 0, 1), b.gate(G.AND, 0, 2), b.gate(G.AND, 0, 3)]))

@@ -47,6 +47,8 @@ def _supergate(net: XAG, root: int, dup: bool = False, cap: int = 50) -> list[in
 
 def _combine(new: XAG, kind: int, lits: list[int]) -> int:
     """One balanced ``kind`` tree over ``lits`` (literals of ``new``), sharing existing pairs first."""
+    if len(lits) == 2:
+        return new.make(kind, lits[0], lits[1])
     if kind == AND:
         s = set(lits)
         if any(lit ^ 1 in s for lit in s):
@@ -97,7 +99,7 @@ class _Extraction:
         self.divisors: list[tuple[int, int, int]] = []
         self.where: dict[tuple[int, int, int], set[int]] = {}
         for i, sg in enumerate(gates):
-            if 3 <= len(sg) and len(sg) * (len(sg) - 1) // 2 <= max_pairs:
+            if sg is not None and 3 <= len(sg) and len(sg) * (len(sg) - 1) // 2 <= max_pairs:
                 self._add_pairs(i, sorted(sg))
 
     def _add_pairs(self, i: int, symbols) -> None:
