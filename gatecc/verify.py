@@ -11,7 +11,8 @@ Up to ``exhaustive_limit`` (20) inputs every input row is evaluated with the
 reference evaluator.  Wider circuits go to SAT: both are built into one XOR-AND
 network over shared inputs, random simulation looks for a quick
 counterexample, SAT sweeping (:mod:`gatecc.ir.logic.fraig`) merges the
-internal nodes the two have in common, and a SAT solver (python-sat) settles
+internal nodes the two have in common (most of them proved by exhaustive
+simulation over a small common cut, the rest by SAT), and a SAT solver (python-sat) settles
 each output pair that is still different.  The answer is a proof either way:
 "equal" is never a guess, and a counterexample is checked with the reference
 evaluator before it is reported.
