@@ -11,7 +11,8 @@ Up to ``exhaustive_limit`` (20) inputs every input row is evaluated with the
 reference evaluator.  Wider circuits go to SAT: both are built into one XOR-AND
 network over shared inputs, random simulation looks for a quick
 counterexample, SAT sweeping (:mod:`gatecc.ir.logic.fraig`) merges the
-internal nodes the two have in common, and a SAT solver (python-sat) settles
+internal nodes the two have in common (most of them proved by exhaustive
+simulation over a small common cut, the rest by SAT), and a SAT solver (python-sat) settles
 each output pair that is still different.  The answer is a proof either way:
 "equal" is never a guess, and a counterexample is checked with the reference
 evaluator before it is reported.
@@ -224,7 +225,7 @@ def _sat(ga, gb, by_output: bool, seed: int):
     # SAT sweeping merges what the two share; its counterexamples often expose an output.
     final = []
     stats = fraig(net, budget=100, seed=seed, signatures=final, stop=lambda s: differing(s) is not None)
-    details = {"merged": stats.merged, "sat_calls": stats.candidates}
+    details = {"merged": stats.merged, "sat_calls": stats.candidates - stats.local, "local_proofs": stats.local}
     sigs = final[0]
     sigs.refresh()
     row = differing(sigs)

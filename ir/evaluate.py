@@ -23,21 +23,11 @@ def levels(graph: Graph) -> np.ndarray:
     """Logic level of each node: 0 for inputs and constants, else 1 + max over fanins.
 
     Count nodes get the level of their deepest operand (they are not gates).
+    The one levelisation, :func:`gatecc.ir.logic.levels.graph_levels`.
     """
-    ops, fa, fb = graph.op.tolist(), graph.a.tolist(), graph.b.tolist()
-    lev = [0] * graph.n_nodes
-    for i in range(graph.n_inputs, graph.n_nodes):
-        op = ops[i]
-        if op == Op.GATE:
-            la, lb = lev[fa[i]], lev[fb[i]]
-            lev[i] = 1 + (la if la > lb else lb)
-        elif op == Op.NOT:
-            lev[i] = 1 + lev[fa[i]]
-        elif op == Op.LUT:
-            lev[i] = 1 + max(lev[x] for x in graph.operands[i])
-        elif op in (Op.POPCOUNT, Op.UINT):
-            lev[i] = max(lev[x] for x in graph.operands[i])
-    return np.array(lev, dtype=np.int64)
+    from .logic.levels import graph_levels
+
+    return graph_levels(graph)
 
 
 def _schedule(graph: Graph) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:

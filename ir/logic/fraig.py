@@ -22,14 +22,15 @@ from dataclasses import dataclass
 
 from .sat import SatChecker
 from .sim import random_patterns, simulate
-from .xag import XAG
+from .xag import AND, XAG
 
 
 @dataclass
 class FraigStats:
     """What a sweep did."""
 
-    candidates: int = 0     # SAT questions asked
+    candidates: int = 0     # equivalence questions asked
+    local: int = 0          # of those, proved over a common cut without SAT
     merged: int = 0         # proved equal and merged
     disproved: int = 0      # counterexamples found
     undecided: int = 0      # conflict budget ran out
@@ -96,6 +97,60 @@ class _Signatures:
         return v, 0
 
 
+def local_equal(net: XAG, x: int, y: int, max_leaves: int = 12, max_nodes: int = 64) -> bool:
+    """Whether literals ``x`` and ``y`` are proved equal over a common cut of at most ``max_leaves`` leaves.
+
+    The cut grows from both nodes, expanding the deepest leaf first while the
+    leaf budget allows, so it settles on the structure the two cones share;
+    both are then simulated exhaustively over it.  Equal tables are a proof
+    (equal as functions of the cut means equal everywhere); different ones
+    prove nothing (the cut's patterns may not all occur), and the caller asks
+    the SAT solver.  Most nodes an optimiser rebuilt differ from the original
+    only a few levels up from a shared cut, so this settles them without SAT.
+    """
+    import heapq
+    from collections import defaultdict
+
+    from . import truth as T
+    from .sim import propagate
+
+    kind, fa, fb, level = net.kind, net.fa, net.fb, net.level
+    roots = {x >> 1, y >> 1}
+    leaves = set(roots)
+    heap = [(-level[n], n) for n in leaves if kind[n] >= AND]
+    heapq.heapify(heap)
+    expanded = 0
+    waiting = []            # leaves over the budget now; another expansion may make room
+    while heap and expanded < max_nodes:
+        _, n = heapq.heappop(heap)
+        if n not in leaves:
+            continue
+        new = {fa[n] >> 1, fb[n] >> 1} - leaves
+        if len(leaves) - 1 + len(new) > max_leaves:
+            waiting.append(n)
+            continue
+        leaves.discard(n)
+        expanded += 1
+        for c in new:
+            leaves.add(c)
+            if kind[c] >= AND:
+                heapq.heappush(heap, (-level[c], c))
+        if len(new) < 2:
+            for w in waiting:
+                heapq.heappush(heap, (-level[w], w))
+            waiting = []
+    leaf_list = sorted(leaves)
+    k = len(leaf_list)
+    vals: dict[int, int] = {0: 0}
+    for i, leaf in enumerate(leaf_list):
+        vals[leaf] = T.var_table(i, k)
+    full = T.full(k)
+    propagate(net, vals, net.postorder(sorted(roots), defaultdict(int, dict.fromkeys(leaf_list, 1))), full)
+    vx = vals[x >> 1] ^ (full if x & 1 else 0)
+    vy = vals[y >> 1] ^ (full if y & 1 else 0)
+    return vx == vy
+
+
 def _may_read(net: XAG, node: int, target: int, limit: int = 20000) -> bool:
     """Whether ``target`` may lie in ``node``'s transitive fanin (True also when the search passes ``limit`` nodes)."""
     seen = {node}
@@ -152,7 +207,11 @@ def fraig(net: XAG, width: int = 1024, budget: int = 100, seed: int = 0, candida
                     continue
                 lit = 2 * r + (phase ^ sigs.key(r)[1])
                 stats.candidates += 1
-                answer = sat.equal(2 * n, lit, budget)
+                if local_equal(net, 2 * n, lit):
+                    stats.local += 1
+                    answer = True
+                else:
+                    answer = sat.equal(2 * n, lit, budget)
                 if answer and _may_read(net, r, n):
                     # Earlier merges rehash readers, which can rewire r's cone
                     # through n's fanout: merging n into r would then close a loop.

@@ -27,7 +27,8 @@ import numpy as np
 
 from .exact import COST_MODELS, database
 from .strash import ArrayNet, _gate_level, _Net, live
-from .vcuts import SENT, enumerate_cuts, logic_levels
+from .levels import net_levels
+from .vcuts import SENT, enumerate_cuts
 
 INF = np.float64(1e18)
 
@@ -61,7 +62,7 @@ def map_network(net: ArrayNet, cost: str = "gates", cut_limit: int = 8, rounds: 
     n, first = net.n_nodes, net.first_gate
     if n == first:
         return net, MapStats()
-    levels = logic_levels(net.fa, net.fb, first)
+    levels = net_levels(net.fa, net.fb, first)
     refs = net.refs()
     cuts = enumerate_cuts(net.is_xor, net.fa, net.fb, first, levels, cut_limit, refs=refs)
     slots = cuts.slots - 1                      # the trivial cut is not a cell

@@ -265,33 +265,44 @@ def _small_support_roots(net: XAG, order: list[int], max_inputs: int) -> list[in
     return [n for n in order if n in roots], sup
 
 
-def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats, cache: dict,
-         cost: str) -> None:
+def try_window(net: XAG, n: int, leaves: list[int], cone: list[int], stats, cache: dict, cost: str,
+               make=None, min_saved: int = 3) -> int | None:
+    """Replace node ``n`` by the cheapest in place of ``make(tt, k, basis)``'s implementations of its window.
+
+    ``stats`` counts ``cones``, ``replaced`` and ``gain``; returns the index of
+    the implementation used, or None.  ``make`` defaults to :func:`candidates`.
+    """
     basis, xor_cost = COST_MODELS[cost]
     mffc = net.deref(n, set(leaves))
     saved = sum(1 if net.kind[x] == AND else xor_cost for x in mffc)
-    if saved < 3:
+    if saved < min_saved:
         net.reref(mffc)
-        return
+        return None
     stats.cones += 1
     tt = cone_truth_table(net, 2 * n, leaves, cone)
     inputs = [2 * leaf for leaf in leaves] + [0, 1]
     best = None
     key = (tt, len(leaves))
     if key not in cache:
-        cache[key] = candidates(tt, len(leaves), basis)
+        cache[key] = (make or candidates)(tt, len(leaves), basis)
     for idx, impl in enumerate(cache[key]):
-        added, out, level = dry_run(net, impl, inputs, set(mffc), xor_cost)
+        added, out, level = dry_run(net, impl, inputs, set(mffc), xor_cost, limit=saved)
         if out is not None and out >> 1 == n:
             continue
-        key = (saved - added, -level)
-        if best is None or key > best[0]:
-            best = (key, impl, idx)
+        rank = (saved - added, -level)
+        if best is None or rank > best[0]:
+            best = (rank, impl, idx)
     net.reref(mffc)
     if best is not None and best[0][0] > 0 and replace_node(net, n, best[1], inputs):
         stats.replaced += 1
         stats.gain += best[0][0]
-        stats.symmetric += best[2] == 1
+        return best[2]
+    return None
+
+
+def _try(net: XAG, n: int, leaves: list[int], cone: list[int], stats: ResynthStats, cache: dict,
+         cost: str) -> None:
+    stats.symmetric += try_window(net, n, leaves, cone, stats, cache, cost) == 1
 
 
 def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_limit: float | None = None,

@@ -21,43 +21,13 @@ import numpy as np
 
 from .. import gates as G
 from ..graph import Graph, Op
+from .levels import graph_levels
 from .arrays import ArrayNet, from_xag, live, to_graph  # noqa: F401  (the array form's home; re-exported)
 
 # Per gate id, :data:`gatecc.ir.gates.FORMS` as arrays: shape (0 const, 1 wire of a, 2 wire of b,
 # 3 AND, 4 XOR) and the negations of a, b and the output.
 _KIND, _NA, _NB, _NO = (np.array(column, dtype=np.int64) for column in zip(*G.FORMS))
 assert (G.SHAPE_CONST, G.SHAPE_A, G.SHAPE_B, G.SHAPE_AND, G.SHAPE_XOR) == (0, 1, 2, 3, 4)
-
-
-def _levels(graph: Graph, block: int = 65536, max_sweeps: int = 48) -> np.ndarray:
-    """Logic level of each GATE/NOT node (others 0), numpy-fast on shallow graphs.
-
-    Blocks of consecutive nodes are relaxed with whole-array sweeps until
-    stable (fanins before the block are already final); a block deeper than
-    ``max_sweeps`` levels is finished by a plain loop instead.
-    """
-    op = graph.op
-    logic = (op == Op.GATE) | (op == Op.NOT)
-    a = graph.a
-    b = np.where(op == Op.NOT, graph.a, graph.b)
-    lev = np.zeros(graph.n_nodes, dtype=np.int64)
-    for start in range(graph.n_inputs, graph.n_nodes, block):
-        idx = start + np.flatnonzero(logic[start:start + block])
-        if not len(idx):
-            continue
-        fa, fb = a[idx], b[idx]
-        for _ in range(max_sweeps):
-            new = 1 + np.maximum(lev[fa], lev[fb])
-            if np.array_equal(new, lev[idx]):
-                break
-            lev[idx] = new
-        else:
-            values = lev.tolist()
-            for n, x, y in zip(idx.tolist(), fa.tolist(), fb.tolist()):
-                lx, ly = values[x], values[y]
-                values[n] = 1 + (lx if lx > ly else ly)
-            lev[idx] = np.asarray(values, dtype=np.int64)[idx]
-    return lev
 
 
 class _Net:
@@ -145,7 +115,7 @@ def _sink_spec(graph: Graph) -> tuple[list[int], tuple]:
 def build(graph: Graph) -> ArrayNet:
     """The hashed, folded XAG of ``graph`` (dead nodes included)."""
     ops = graph.op
-    lev = _levels(graph)
+    lev = graph_levels(graph)
     n = graph.n_nodes
     lit = np.zeros(n, dtype=np.int64)
     lit[: graph.n_inputs] = 2 * (np.arange(graph.n_inputs, dtype=np.int64) + 1)

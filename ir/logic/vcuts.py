@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cuts import _STRETCH
+from .levels import net_levels
 
 SENT = np.iinfo(np.int32).max      # an empty leaf slot (sorts last)
 FULL = 0xFFFF
@@ -59,16 +60,6 @@ class CutSet:
         return self.leaves.shape[1]
 
 
-def logic_levels(fa: np.ndarray, fb: np.ndarray, first_gate: int) -> np.ndarray:
-    """Level of every node (0 for the constant and inputs); node ids must be topological."""
-    lev = [0] * len(fa)
-    a, b = (fa >> 1).tolist(), (fb >> 1).tolist()
-    for n in range(first_gate, len(lev)):
-        x, y = lev[a[n]], lev[b[n]]
-        lev[n] = 1 + (x if x > y else y)
-    return np.array(lev, dtype=np.int64)
-
-
 def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gate: int,
                    levels: np.ndarray | None = None, limit: int = 8, chunk: int = 4096,
                    refs: np.ndarray | None = None, max_shared: int | None = None) -> CutSet:
@@ -103,7 +94,7 @@ def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gat
     tt[first_gate:, limit] = 0xAAAA
     nl[first_gate:, limit] = 1
     if levels is None:
-        levels = logic_levels(fa, fb, first_gate)
+        levels = net_levels(fa, fb, first_gate)
     gates = np.arange(first_gate, n)
     order = gates[np.argsort(levels[first_gate:], kind="stable")]
     bounds = np.flatnonzero(np.diff(levels[order])) + 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import truth as T
+from .sim import propagate
 from .xag import AND, XAG, XOR
 
 
@@ -55,10 +56,6 @@ def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]
     val: dict[int, int] = {0: 0}
     for i, leaf in enumerate(leaves):
         val[leaf] = T.var_table(i, k)
-    for n in cone:
-        a, b = net.fa[n], net.fb[n]
-        x = val[a >> 1] ^ (full if a & 1 else 0)
-        y = val[b >> 1] ^ (full if b & 1 else 0)
-        val[n] = x & y if net.kind[n] == AND else x ^ y
+    propagate(net, val, cone, full)
     v = val[root_lit >> 1]
     return v ^ full if root_lit & 1 else v

@@ -200,3 +200,103 @@ class Resynth(Pass):
                          "symmetric": st.symmetric, "stopped": st.stopped}
 
         return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class Refactor(Pass):
+    """Collapse each node's reconvergent window of at most ``leaves`` leaves to an irredundant sum of
+    products (of the function or its complement), factor it algebraically and keep it where it is
+    smaller in place.  ``seconds`` limits the sweep (0: none); ``cost``: gates or aig.
+    """
+
+    name = "refactor"
+    leaves: int = 10
+    seconds: float = 0.0
+    cost: str = "gates"
+
+    def run(self, graph):
+        from ..logic.refactor import refactor
+
+        _check_cost(self.name, self.cost)
+        _check_range(self.name, "leaves", self.leaves, 3, 14)
+
+        def algorithm(net):
+            st = refactor(net, max_leaves=self.leaves, time_limit=self.seconds or None, cost=self.cost)
+            return net, {"windows": st.cones, "replaced": st.replaced, "gain": st.gain, "stopped": st.stopped}
+
+        return _on_xag(graph, algorithm)
+
+
+def _check_range(name: str, option: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        from .pipeline import PipelineError
+
+        raise PipelineError(f"{name}: {option} must be between {low} and {high}, not {value}")
+
+
+@register
+@dataclass(frozen=True)
+class Balance(Pass):
+    """Rebuild AND and XOR supergates as balanced trees, lowest level first, sharing what is built.
+
+    ``extract``: first pull two-leaf divisors shared by several supergates out
+    of them (the rows of a PLA share many); ``dup``: grow supergates through
+    nodes read twice too; ``rounds`` repeats (stopping when one saves nothing).
+    """
+
+    name = "balance"
+    rounds: int = 1
+    extract: bool = True
+    dup: bool = True
+
+    def run(self, graph):
+        from ..logic.balance import balance
+
+        _check_range(self.name, "rounds", self.rounds, 1, 100)
+
+        def algorithm(net):
+            before = count = net.count()
+            done = 0
+            for _ in range(self.rounds):
+                new = balance(net, extract=self.extract, dup=self.dup).compact()
+                done += 1
+                if new.count() >= count:
+                    if new.count() == count:
+                        net = new
+                    break
+                net, count = new, new.count()
+            return net, {"rounds": done, "gain": before - count}
+
+        return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class Resub(Pass):
+    """Resubstitution: re-express each node as one of the signals its window of at most ``leaves``
+    leaves already has, or one or two gates over them, where that frees more than it adds (the
+    window's don't-cares respected); ``divisors`` caps the candidates per window, ``seconds`` the
+    sweep (0: none); ``cost``: gates or aig.
+    """
+
+    name = "resub"
+    leaves: int = 8
+    divisors: int = 150
+    seconds: float = 0.0
+    cost: str = "gates"
+
+    def run(self, graph):
+        from ..logic.resub import resubstitute
+
+        _check_cost(self.name, self.cost)
+        _check_range(self.name, "leaves", self.leaves, 2, 16)
+        _check_range(self.name, "divisors", self.divisors, 2, 10000)
+
+        def algorithm(net):
+            st = resubstitute(net, max_leaves=self.leaves, max_divisors=self.divisors,
+                              time_limit=self.seconds or None, cost=self.cost)
+            return net, {"windows": st.windows, "replaced": st.replaced, "gain": st.gain,
+                         "kinds": dict(sorted(st.by_kind.items())), "stopped": st.stopped}
+
+        return _on_xag(graph, algorithm)

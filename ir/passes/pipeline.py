@@ -15,7 +15,8 @@ OPT_LEVELS: dict[int, str] = {
     0: "",
     1: "adders,strash",
     2: "adders,strash,map",
-    3: "adders,strash,map,resynth{window=8},rewrite{rounds=4},fraig,rewrite{zero=true},rewrite{rounds=4},collapse",
+    3: "adders,strash,balance,map,resynth{window=8},rewrite{rounds=4},fraig,resub,refactor{leaves=8},balance,map,"
+       "rewrite{zero=true},rewrite{rounds=4},collapse",
 }
 
 _ITEM = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^}]*)\})?\s*(?:,|$)")
