@@ -1,6 +1,6 @@
 """Convolutional LGNs: gatecc's loop form against gatecc unrolled and torchlogix's compiled circuit.
 
-    python benchmarks/conv.py [--models mnist,mnist56,cifar] [--batch 8192] [-O 2] [--quick]
+    python benchmarks/conv.py [--models mnist,mnist56,cifar] [--unrolled mnist] [--standin mnist] [--batch 8192] [-O 2]
 
 Models (random gates, as torchlogix initialises them with ``weight_init="random"``):
 
@@ -170,16 +170,17 @@ def bench(name: str, args, tmp: Path) -> dict:
            "loop_rate": rate(loop, x, args.repeats)}
     ref = expected_counts(model, x[:16].astype(np.uint8), shape, net.groupsum.tau)
     assert np.array_equal(y[:16], ref), f"{name}: the loop form differs from torchlogix's eval()"
-    if not args.no_unroll:
+    if name in args.unrolled.split(","):
         t0 = time.perf_counter()
         flat = gatecc.compile(net, "c", opt_level=args.opt, mode="unroll", cache=False)
         row["unroll_build_s"] = time.perf_counter() - t0
         assert np.array_equal(flat(x), y), f"{name}: unrolled differs from the loop form"
         row["unroll_rate"] = rate(flat, x, args.repeats)
-    sec, run, nodes = build_standin(net.to_program(), k, tmp)
-    row.update(standin_build_s=sec, standin_nodes=nodes)
-    assert np.array_equal(run(x), y), f"{name}: the stand-in differs from the loop form"
-    row["standin_rate"] = rate(run, x, args.repeats)
+    if name in args.standin.split(","):
+        sec, run, nodes = build_standin(net.to_program(), k, tmp)
+        row.update(standin_build_s=sec, standin_nodes=nodes)
+        assert np.array_equal(run(x), y), f"{name}: the stand-in differs from the loop form"
+        row["standin_rate"] = rate(run, x, args.repeats)
     return row
 
 
@@ -189,25 +190,30 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=8192, help="samples per throughput call (a multiple of 64)")
     ap.add_argument("-O", dest="opt", type=int, default=2, help="gatecc's optimisation level (default 2)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--no-unroll", action="store_true", help="skip gatecc unrolled (its -O passes take minutes)")
+    ap.add_argument("--unrolled", default="mnist", metavar="MODELS",
+                    help="models to also build unrolled (its -O passes and cc take minutes; default mnist)")
+    ap.add_argument("--standin", default="mnist", metavar="MODELS",
+                    help="models to build the torchlogix stand-in for (gcc -O1 on one function of every gate "
+                         "takes over ten minutes for mnist; default mnist)")
     ap.add_argument("--quick", action="store_true", help="mnist only, batch 2048, one repeat")
     args = ap.parse_args()
     if args.quick:
-        args.models, args.batch, args.repeats = "mnist", 2048, 1
+        args.models, args.batch, args.repeats, args.unrolled, args.standin = "mnist", 2048, 1, "", ""
     args.batch = max(64, args.batch // 64 * 64)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GATECC_CACHE_DIR"] = str(Path(tmp) / "cache")       # nothing reused from earlier runs
         print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, batch {args.batch}, "
               f"gatecc -O{args.opt}")
         rows = [bench(m, args, Path(tmp)) for m in args.models.split(",")]
+    nan = float("nan")
     for r in rows:
-        print(f"\n{r['model']} ({r['shape']}): load {r['load_s']:.2f} s; stand-in circuit {r['standin_nodes']} nodes")
-        print(f"  build s    loop {r['loop_build_s']:8.2f}   unrolled {r.get('unroll_build_s', float('nan')):8.2f}"
-              f"   torchlogix stand-in {r['standin_build_s']:8.2f}   stand-in/loop "
-              f"{r['standin_build_s'] / r['loop_build_s']:.1f}x")
-        print(f"  samples/s  loop {r['loop_rate']:10.0f} unrolled {r.get('unroll_rate', float('nan')):10.0f}"
-              f" torchlogix stand-in {r['standin_rate']:10.0f}   loop/stand-in "
-              f"{r['loop_rate'] / r['standin_rate']:.1f}x")
+        sb, sr = r.get("standin_build_s", nan), r.get("standin_rate", nan)
+        print(f"\n{r['model']} ({r['shape']}): load {r['load_s']:.2f} s; stand-in circuit "
+              f"{r.get('standin_nodes', '-')} nodes")
+        print(f"  build s    loop {r['loop_build_s']:8.2f}   unrolled {r.get('unroll_build_s', nan):8.2f}"
+              f"   torchlogix stand-in {sb:8.2f}   stand-in/loop {sb / r['loop_build_s']:.1f}x")
+        print(f"  samples/s  loop {r['loop_rate']:10.0f} unrolled {r.get('unroll_rate', nan):10.0f}"
+              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x")
     by = {r["model"]: r for r in rows}
     if "mnist" in by and "mnist56" in by:
         print(f"\nloop build 56x56 / 28x28: {by['mnist56']['loop_build_s'] / by['mnist']['loop_build_s']:.2f}x")
