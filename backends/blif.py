@@ -11,7 +11,6 @@ default ``x{i}``, ``y{k}``); outputs are buffers (count outputs bit by bit,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import __version__
 from ..ir.graph import Graph, Op
@@ -62,12 +61,5 @@ def emit_blif(graph: Graph, groupsum=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class BlifTarget(ExportTarget):
-    """BLIF export (not runnable)."""
-
-    def emit(self, graph: Graph, **options) -> str:
-        return emit_blif(graph, options.get("groupsum"))
-
-
-TARGET = BlifTarget("blif", "BLIF netlist of .names covers (.blif), for ABC, yosys and FPGA flows", ".blif")
+TARGET = ExportTarget("blif", "BLIF netlist of .names covers (.blif), for ABC, yosys and FPGA flows", ".blif",
+                      writer=emit_blif)

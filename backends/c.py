@@ -14,8 +14,6 @@ source holds only its gates and the planes API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 from .. import __version__
 from ..ir.graph import Graph
@@ -187,27 +185,22 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class CTarget(NativeTarget):
-    """C source; runnable through the system C compiler, loaded with cffi."""
+def build_c(graph: Graph, source: str, options: dict):
+    """(address_of, runtime_run, keepalive) of ``source`` built by the system C compiler, loaded with cffi."""
+    from .c_runtime import runtime_run
+    from .cbuild import function_address, load_library
 
-    options = OPTIONS
-
-    def render(self, graph: Graph, vector_bits: int | None, chunk_nodes: int) -> str:
-        return emit_c(graph, vector_bits, chunk_nodes)
-
-    def build(self, graph: Graph, source: str, options: dict):
-        from .c_runtime import runtime_run
-        from .cbuild import function_address, load_library
-
-        fast = logic_nodes(graph) > FULL_OPT_NODES
-        ffi, lib = load_library(source, NET_CDEF, flags=options.get("cflags"), fast=fast)
-        return (lambda name: function_address(ffi, lib, name)), runtime_run, (ffi, lib)
-
-    def available(self) -> str | None:
-        from .cbuild import find_compiler
-
-        return None if find_compiler(required=False) else "no C compiler found (install gcc or set CC)"
+    fast = logic_nodes(graph) > FULL_OPT_NODES
+    ffi, lib = load_library(source, NET_CDEF, flags=options.get("cflags"), fast=fast)
+    return (lambda name: function_address(ffi, lib, name)), runtime_run, (ffi, lib)
 
 
-TARGET = CTarget("c", "C source, bit-parallel vector words (system C compiler, loaded with cffi)", ".c")
+def c_unavailable() -> str | None:
+    """None when a C compiler is found, else why the C target cannot run here."""
+    from .cbuild import find_compiler
+
+    return None if find_compiler(required=False) else "no C compiler found (install gcc or set CC)"
+
+
+TARGET = NativeTarget("c", "C source, bit-parallel vector words (system C compiler, loaded with cffi)", ".c",
+                      options=OPTIONS, renderer=emit_c, builder=build_c, probe=c_unavailable)

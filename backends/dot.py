@@ -11,7 +11,6 @@ Render with ``dot -Tsvg net.dot -o net.svg``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import __version__
 from ..ir import gates as G
@@ -69,12 +68,4 @@ def emit_dot(graph: Graph, groupsum=None) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class DotTarget(ExportTarget):
-    """Graphviz DOT drawing (not runnable)."""
-
-    def emit(self, graph: Graph, **options) -> str:
-        return emit_dot(graph, options.get("groupsum"))
-
-
-TARGET = DotTarget("dot", "Graphviz DOT drawing of the gate graph (.dot)", ".dot", keeps_counts=True)
+TARGET = ExportTarget("dot", "Graphviz DOT drawing of the gate graph (.dot)", ".dot", keeps_counts=True, writer=emit_dot)

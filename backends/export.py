@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations, product
 
@@ -125,11 +126,17 @@ class ExportTarget(Target):
 
     ``keeps_counts``: emit takes GroupSum ``popcount`` nodes as they are
     (Verilog writes them as ``+`` counters, drawings as count nodes) rather
-    than expanded into adder trees.
+    than expanded into adder trees.  ``writer(graph, groupsum)`` makes the
+    text; such a target takes no options of its own.
     """
 
     runnable: bool = False
     keeps_counts: bool = False
+    writer: Callable | None = None
+
+    def emit(self, graph: Graph, **options) -> str | bytes:
+        self.check(options)
+        return self.writer(graph, options.get("groupsum"))
 
     def legalize(self, graph: Graph) -> Graph:
         if self.keeps_counts:

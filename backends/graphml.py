@@ -14,7 +14,6 @@ Read it back with ``networkx.read_graphml``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import __version__
 from ..ir import gates as G
@@ -65,12 +64,5 @@ def emit_graphml(graph: Graph, groupsum=None) -> str:
     return "\n".join(nx.generate_graphml(to_networkx(graph, groupsum))) + "\n"
 
 
-@dataclass(frozen=True)
-class GraphmlTarget(ExportTarget):
-    """GraphML through networkx (not runnable)."""
-
-    def emit(self, graph: Graph, **options) -> str:
-        return emit_graphml(graph, options.get("groupsum"))
-
-
-TARGET = GraphmlTarget("graphml", "GraphML of the gate graph via networkx (.graphml)", ".graphml", keeps_counts=True)
+TARGET = ExportTarget("graphml", "GraphML of the gate graph via networkx (.graphml)", ".graphml", keeps_counts=True,
+                      writer=emit_graphml)

@@ -18,8 +18,6 @@ is in :mod:`.llvm_jit`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 from .. import __version__
 from ..ir.gates import GATE_EXPRS
@@ -252,25 +250,20 @@ def _drivers(layout: Layout, n_parts: int, t: str) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class LLVMTarget(NativeTarget):
-    """Textual LLVM IR; runnable through llvmlite's JIT (no C compiler needed)."""
+def build_llvm(graph: Graph, source: str, options: dict):
+    """(address_of, runtime_run, keepalive) of ``source`` JIT-compiled by llvmlite."""
+    from .llvm_jit import compile_module, runtime_run
 
-    options = OPTIONS
-
-    def render(self, graph: Graph, vector_bits: int | None, chunk_nodes: int) -> str:
-        return emit_llvm(graph, vector_bits, chunk_nodes)
-
-    def build(self, graph: Graph, source: str, options: dict):
-        from .llvm_jit import compile_module, runtime_run
-
-        engine = compile_module(source, logic_nodes(graph), options.get("codegen", "auto"))
-        return engine.get_function_address, runtime_run, engine
-
-    def available(self) -> str | None:
-        from .llvm_jit import unavailable_reason
-
-        return unavailable_reason()
+    engine = compile_module(source, logic_nodes(graph), options.get("codegen", "auto"))
+    return engine.get_function_address, runtime_run, engine
 
 
-TARGET = LLVMTarget("llvm", "LLVM IR, bit-parallel vector words (JIT-compiled with llvmlite)", ".ll")
+def llvm_unavailable() -> str | None:
+    """None when llvmlite can JIT here, else why not."""
+    from .llvm_jit import unavailable_reason
+
+    return unavailable_reason()
+
+
+TARGET = NativeTarget("llvm", "LLVM IR, bit-parallel vector words (JIT-compiled with llvmlite)", ".ll",
+                      options=OPTIONS, renderer=emit_llvm, builder=build_llvm, probe=llvm_unavailable)

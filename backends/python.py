@@ -2,16 +2,15 @@
 
 The worked example of docs/backends.md: a backend is a table of operator
 templates, a renderer that walks the legal graph, and a :class:`Target` with
-its declared options; one line in ``gatecc.backends.TARGETS`` registers it.
+its declared options (here the ready-made :class:`FunctionTarget`); one line
+in ``gatecc.backends.TARGETS`` registers it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..ir.graph import Graph, Op
 from .c import node_expression
-from .target import PlaneLayout, Target
+from .target import FunctionTarget, PlaneLayout
 
 #: Operator templates: each sample is one bit of a Python int, ``m`` masks the batch's bits.
 TEMPLATES = {"and": "({a} & {b})", "or": "({a} | {b})", "xor": "({a} ^ {b})", "not": "(~{a} & m)", "0": "0", "1": "m"}
@@ -30,16 +29,5 @@ def emit_python(graph: Graph, name: str = "gatecc_eval") -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class PythonTarget(Target):
-    """Python source (emit only)."""
-
-    options = ("name",)
-
-    def emit(self, graph: Graph, **options) -> str:
-        self.check(options)
-        return emit_python(graph, options.get("name", "gatecc_eval"))
-
-
-TARGET = PythonTarget("python", "Python function over bit planes held in ints (a worked example)", ".py",
-                      runnable=False)
+TARGET = FunctionTarget("python", "Python function over bit planes held in ints (a worked example)", ".py",
+                        render=emit_python, default_name="gatecc_eval")

@@ -18,6 +18,7 @@ build, bind to the runtime).  See docs/backends.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -210,20 +211,24 @@ def prepare(graph: Graph, vector_bits: int | None, chunk_nodes: int, host_bits) 
 class NativeTarget(Target):
     """A target whose code runs on the native runtime (bit-parallel vector words, threads).
 
-    A native target supplies :meth:`render` (graph -> source, from its
-    templates) and :meth:`build` (source -> entry points, through its
-    toolchain); checking the options it declares, the chunk-size default of
-    :data:`.schedule.CHUNK_NODES` and binding the loaded module to the
-    runtime and its threads are here, once.
+    A native target is data: its declared ``options``, ``renderer(graph,
+    vector_bits, chunk_nodes) -> source`` (the prologue of :func:`prepare`,
+    its :class:`ChunkRenderer` and driver templates), ``builder(graph,
+    source, options) -> (address_of(name), runtime_run, keepalive)`` (its
+    toolchain) and ``probe() -> None | reason`` (can it run here).  Checking
+    the options, the chunk-size default of :data:`.schedule.CHUNK_NODES`
+    and binding the loaded module to the runtime and its threads are here,
+    once.
     """
+
+    options: tuple = ()
+    renderer: Callable | None = None
+    builder: Callable | None = None
+    probe: Callable | None = None
 
     def render(self, graph: Graph, vector_bits: int | None, chunk_nodes: int) -> str:
         """The source for the legal ``graph`` (the target's templates)."""
-        raise NotImplementedError
-
-    def build(self, graph: Graph, source: str, options: dict):
-        """(address_of(name), runtime_run(vector_bits), keepalive) of the compiled ``source``."""
-        raise NotImplementedError
+        return self.renderer(graph, vector_bits, chunk_nodes)
 
     def emit(self, graph: Graph, **options) -> str:
         self.check(options)
@@ -231,5 +236,8 @@ class NativeTarget(Target):
 
     def load(self, graph: Graph, source: str, **options) -> NativeKernel:
         self.check(options)
-        address_of, runtime_run, keepalive = self.build(graph, source, options)
+        address_of, runtime_run, keepalive = self.builder(graph, source, options)
         return NativeKernel.bind(address_of, graph, runtime_run, keepalive=keepalive, threads=options.get("threads"))
+
+    def available(self) -> str | None:
+        return self.probe() if self.probe is not None else None

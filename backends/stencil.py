@@ -4,7 +4,8 @@
   one :class:`~gatecc.ir.spatial.program.Conv` stage mapping C bit planes of
   H x W to C planes of the same shape (3x3 window, padding 1, stride 1,
   boundary "torus" or "zero"): N steps in one call of generated code
-  (``target`` "c": :mod:`.stencil_c`; "wgsl": :mod:`.stencil_wgsl`),
+  (``target`` "c": :mod:`.stencil_c`; "llvm": :mod:`.stencil_llvm`;
+  "wgsl": :mod:`.stencil_wgsl`),
   synchronous or asynchronous (the fire mask of :mod:`gatecc.ir.spatial.firing`).
   The Game of Life engine (:class:`gatecc.life.engines.FusedCEngine`) is its
   C = 1 torus case.
@@ -31,8 +32,11 @@ from ..ir.spatial import firing
 #: benchmarks/threads_load.py).
 THREAD_MIN_WORDS = 1 << 15
 
+#: The C type of the LLVM engine's entry point (the C engine's ``gatecc_stencil``).
+LLVM_SIGNATURE = "void(*)(uint64_t *, uint64_t *, size_t, size_t, size_t, uint32_t, uint32_t, int)"
+
 #: Targets the fused engine is generated for.
-ENGINE_TARGETS = ("c", "wgsl")
+ENGINE_TARGETS = ("c", "llvm", "wgsl")
 
 
 def passive_openmp() -> None:
@@ -99,7 +103,19 @@ class StencilEngine:
 
             passive_openmp()
             self.source = emit_stencil_c(self.kernel, conv.window, self.channels, conv.boundary)
-            self._ffi, self._lib = load_library(self.source, STENCIL_CDEF, flags=STENCIL_FLAGS)
+            ffi, lib = load_library(self.source, STENCIL_CDEF, flags=STENCIL_FLAGS)
+            self._keep, self._fn, self._set_threads = (ffi, lib), lib.gatecc_stencil, lib.gatecc_stencil_threads
+        elif target == "llvm":
+            from .llvm import host_vector_bits
+            from .llvm_jit import compile_module
+            from .native import function_at
+            from .stencil_llvm import emit_stencil_llvm
+
+            self.source = emit_stencil_llvm(self.kernel, conv.window, self.channels, conv.boundary, self.height,
+                                            self.width, host_vector_bits())
+            self._keep = compile_module(self.source, 0, "full", entry_points=("gatecc_stencil",))
+            self._fn = function_at(self._keep.get_function_address("gatecc_stencil"), LLVM_SIGNATURE)
+            self._set_threads = lambda n: None          # one thread: llvmlite has no OpenMP runtime
         else:
             from .stencil_wgsl import WgslStencil
 
@@ -126,7 +142,7 @@ class StencilEngine:
             raise InputError(f"steps must be a non-negative integer, not {steps!r}")
         seed = firing.check_seed(seed)
         threshold = 0 if fire_rate is None else firing.threshold(fire_rate)
-        if self.target != "c":
+        if self.target == "wgsl":
             return self._gpu.run(words, int(steps), fire_rate is not None, seed, threshold)
         from .stencil_c import plane_words
 
@@ -136,10 +152,12 @@ class StencilEngine:
         interior = board.reshape(self.channels, plane)[:, :(h + 2) * s].reshape(self.channels, h + 2, s)
         interior[:, 1:-1, 1:-1] = words
         scratch = np.zeros_like(board)
-        ffi = self._ffi
-        self._lib.gatecc_stencil_threads(self._threads_for(self.channels * h * self.words))
-        self._lib.gatecc_stencil(ffi.from_buffer("uint64_t[]", board), ffi.from_buffer("uint64_t[]", scratch),
-                                 h, self.width, int(steps), seed, threshold, int(fire_rate is not None))
+        from .native import _ffi
+
+        ffi = _ffi()
+        self._set_threads(self._threads_for(self.channels * h * self.words))
+        self._fn(ffi.from_buffer("uint64_t[]", board), ffi.from_buffer("uint64_t[]", scratch),
+                 h, self.width, int(steps), seed, threshold, int(fire_rate is not None))
         return np.ascontiguousarray(interior[:, 1:-1, 1:-1])
 
     def _check_planes(self, planes) -> np.ndarray:
@@ -169,8 +187,30 @@ def unpack_planes(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(words.view(np.uint8), axis=2, bitorder="little")[:, :, :width]
 
 
-def compile_program(program, target: str = "c", **options):
-    """A spatial program compiled for ``target`` (c, llvm, wgsl): see :mod:`.stencil_program`."""
-    from .stencil_program import compile_program as compile_
+#: Targets a spatial program compiles for.
+PROGRAM_TARGETS = ("c", "llvm", "wgsl")
 
-    return compile_(program, target, **options)
+
+def compile_program(program, target: str = "c", **options):
+    """A spatial program compiled for ``target``: a :class:`.stencil_program.ProgramKernel`.
+
+    ``kernel.run(x)`` takes (N, n_inputs) 0/1 and returns what
+    ``ir.spatial.evaluate.evaluate_program`` does (uint8 bits, int32 when an
+    output is a count).  Options: ``vector_bits`` and ``chunk_nodes`` (c, llvm),
+    ``chunk_nodes`` (wgsl).  See :mod:`.stencil_program`.
+    """
+    if target not in PROGRAM_TARGETS:
+        raise TargetError(f"spatial programs compile for {', '.join(PROGRAM_TARGETS)}, not {target!r}")
+    from .stencil_program import plan
+
+    if target == "c":
+        from .stencil_program_c import load_c
+
+        return load_c(plan(program), **options)
+    if target == "llvm":
+        from .stencil_program_llvm import load_llvm
+
+        return load_llvm(plan(program), **options)
+    from .stencil_program_wgsl import load_wgsl
+
+    return load_wgsl(plan(program), **options)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from ..ir.graph import Graph
 from ..ir.spatial import firing
 from .c import CChunks
-from .schedule import FROM_INPUT, schedule
+from .schedule import FROM_INPUT, single_chunk
 
 #: Vector spellings of the gate operators (``vec`` is a GCC vector of uint64).
 VEC_TEMPLATES = {
@@ -68,9 +68,7 @@ class CellChunks(CChunks):
 
 def cell_function(kernel: Graph) -> list[str]:
     """``gatecc_cell(x, out)``: the kernel graph (legal, bit outputs) on one vector of words."""
-    sched = schedule(kernel, max(1, kernel.n_nodes))     # one chunk: no scratch slots, no output read-backs
-    assert len(sched.chunks) == 1 and sched.n_slots == 0
-    return CellChunks(kernel).chunk(0, sched.chunks[0])
+    return CellChunks(kernel).chunk(0, single_chunk(kernel))
 
 
 def _window_loads(window) -> tuple[list[str], list[str]]:

@@ -20,28 +20,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import InputError, ModelError, TargetError
+from ..errors import InputError, ModelError
 from ..ir.graph import Graph
 from .target import PlaneLayout, legalize
 
-#: Targets a program compiles for.
-PROGRAM_TARGETS = ("c", "wgsl")
-
-
-@dataclass(frozen=True)
-class Buffer:
+class Buffer(NamedTuple):
     """Where one value's planes live: ``planes`` planes from ``offset`` (in planes), its zero plane after them."""
 
     offset: int
     planes: int
-
-    @property
-    def zero(self) -> int:
-        """The index (within the value) of its all-zero plane."""
-        return self.planes
 
 
 @dataclass(frozen=True)
@@ -78,13 +69,10 @@ class Plan:
 
 
 def plan(program) -> Plan:
-    """Buffers of every value of ``program`` (checked by ``ir.spatial.verify`` when that module exists)."""
-    try:
-        from ..ir.spatial.verify import verify_program
-    except ImportError:          # pragma: no cover - the verifier lands with the spatial IR
-        verify_program = None
-    if verify_program is not None:
-        verify_program(program)
+    """Buffers of every value of ``program``, after ``ir.spatial.verify_program`` checked it."""
+    from ..ir.spatial.verify import verify_program
+
+    verify_program(program)
     shapes = program.shapes()
     buffers: list[Buffer] = [Buffer(0, shapes[0].size)]
     graphs: list[Graph | None] = []
@@ -140,23 +128,6 @@ class ProgramKernel:
         return layout.decode(out, batch) if layout is not None else unpack_bits(out, batch)
 
     __call__ = run
-
-
-def compile_program(program, target: str = "c", **options) -> ProgramKernel:
-    """``program`` compiled for ``target`` ("c": vector words; "wgsl": a compute shader).
-
-    Options: ``vector_bits`` and ``chunk_nodes`` (c), ``chunk_nodes`` (wgsl).
-    """
-    if target not in PROGRAM_TARGETS:
-        raise TargetError(f"spatial programs compile for {', '.join(PROGRAM_TARGETS)}, not {target!r}")
-    p = plan(program)
-    if target == "c":
-        from .stencil_program_c import load_c
-
-        return load_c(p, **options)
-    from .stencil_program_wgsl import load_wgsl
-
-    return load_wgsl(p, **options)
 
 
 def positions(shape) -> int:

@@ -151,7 +151,7 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
             calls.append(f"        stage{i}(w + {bufs[st.src].offset}, w + {bufs[st.other].offset}, {out});")
         elif st.kind != "flatten":
             calls.append(f"        stage{i}(w + {bufs[st.src].offset}, {out}, w + {scratch});")
-    zeros = sorted({b.offset + b.zero for b in bufs})
+    zeros = sorted({b.offset + b.planes for b in bufs})   # each value's zero plane
     lines += [
         f"#define GATECC_WORK_BYTES {(scratch + max(1, n_slots)) * vector_bits // 8}",
         "void gatecc_program(const uint64_t *in, uint64_t *out, size_t stride, size_t n_words, void *work)",

@@ -19,23 +19,17 @@ import numpy as np
 from ..errors import BuildError
 from ..ir.spatial import firing
 from .abi import WORKGROUP_SIZE
-from .schedule import FROM_INPUT, schedule
+from .render import ChunkRenderer
+from .schedule import FROM_INPUT, single_chunk
 from .wgsl import WgslChunks
 
 
-class CellChunks(WgslChunks):
-    """The kernel inline in the step entry point: inputs ``x{j}``, outputs ``o{k}``."""
+class CellChunks(ChunkRenderer):
+    """The kernel inline in the step entry point: inputs ``x{j}``, outputs ``o{k}`` (WGSL spellings)."""
 
+    TEMPLATES = WgslChunks.TEMPLATES
+    assign = WgslChunks.assign
     places = {FROM_INPUT: "x{}"}
-
-    def head(self, index: int) -> list[str]:
-        return []
-
-    def tail(self, index: int) -> list[str]:
-        return []
-
-    def load(self, node: int, place: str, index: int) -> None:
-        self.loaded[node] = self.places[place].format(index)
 
     def write(self, plane: int, node: int) -> None:
         self.lines.append(f"    let o{plane} = {self.operand(node)};")
@@ -43,8 +37,7 @@ class CellChunks(WgslChunks):
 
 def kernel_lines(kernel) -> list[str]:
     """The kernel graph as WGSL statements from ``x{j}`` to ``o{k}``."""
-    sched = schedule(kernel, max(1, kernel.n_nodes))
-    return CellChunks(kernel).chunk(0, sched.chunks[0])
+    return CellChunks(kernel).chunk(0, single_chunk(kernel))
 
 
 def hash_function() -> list[str]:

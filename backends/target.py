@@ -10,6 +10,7 @@ each output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,3 +152,18 @@ class Target:
     def available(self) -> str | None:
         """None when this target can run here, else the reason it cannot."""
         return None
+
+
+@dataclass(frozen=True)
+class FunctionTarget(Target):
+    """An emit-only target writing the circuit as one function, ``render(graph, name)``; option ``name``."""
+
+    runnable: bool = False
+    render: Callable | None = None
+    default_name: str = "gatecc_eval"
+
+    options = ("name",)
+
+    def emit(self, graph: Graph, **options) -> str:
+        self.check(options)
+        return self.render(graph, options.get("name", self.default_name))

@@ -17,7 +17,6 @@ is ``y_c / tau``, a scaling the hardware leaves to whoever reads the counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import __version__
 from ..ir.gates import GATE_EXPRS, render_expr
@@ -95,12 +94,5 @@ def emit_verilog(graph: Graph, groupsum=None) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class VerilogTarget(ExportTarget):
-    """Synthesizable combinational Verilog (not runnable)."""
-
-    def emit(self, graph: Graph, **options) -> str:
-        return emit_verilog(graph, options.get("groupsum"))
-
-
-TARGET = VerilogTarget("verilog", "synthesizable combinational Verilog-2001 module (.v)", ".v", keeps_counts=True)
+TARGET = ExportTarget("verilog", "synthesizable combinational Verilog-2001 module (.v)", ".v", keeps_counts=True,
+                      writer=emit_verilog)

@@ -34,7 +34,7 @@ from .abi import BINDING_IN, BINDING_MID, BINDING_OUT, BINDING_PARAMS, WORKGROUP
 from .render import ChunkRenderer
 from .render import node_expression as _node_expression
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, Schedule, check_chunk_nodes, schedule
-from .target import Kernel, PlaneLayout, Target
+from .target import FunctionTarget, Kernel, PlaneLayout, Target
 
 #: WGSL spelling of each operator of a gate expression (u32 words).
 TEMPLATES = {
@@ -235,18 +235,7 @@ class WgslTarget(Target):
         return gpu_unavailable_reason()
 
 
-@dataclass(frozen=True)
-class WgslFunctionTarget(Target):
-    """The circuit as one embeddable WGSL function (emit only)."""
-
-    options = ("name",)
-
-    def emit(self, graph: Graph, **options) -> str:
-        self.check(options)
-        return emit_wgsl_function(graph, options.get("name", "gatecc_circuit"))
-
-
 TARGET = WgslTarget("wgsl", "WGSL compute shader, bit-parallel u32 words (wgpu: Vulkan, Metal, D3D12)", ".wgsl")
-FUNCTION_TARGET = WgslFunctionTarget(
+FUNCTION_TARGET = FunctionTarget(
     "wgsl-fn", "WGSL function gatecc_circuit(x: array<u32, N_IN>) -> array<u32, N_OUT> to embed in shaders",
-    ".wgsl", runnable=False)
+    ".wgsl", render=emit_wgsl_function, default_name="gatecc_circuit")

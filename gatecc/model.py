@@ -326,11 +326,16 @@ def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
     return LogicNet(n_inputs, layers, groupsum, meta, encoder)
 
 
-def load_npz(path: str | os.PathLike) -> LogicNet:
-    """Read a model format v1 ``.npz``; raise :class:`ModelError` naming any problem."""
+def from_file(path: str | os.PathLike, read, build):
+    """``build(read(path))``, a :class:`ModelError` of ``build`` prefixed with the file's path."""
     path = Path(path)
-    arrays = read_npz_arrays(path)
+    arrays = read(path)
     try:
-        return net_from_arrays(arrays)
+        return build(arrays)
     except ModelError as exc:
         raise ModelError(f"{path}: {exc}") from None
+
+
+def load_npz(path: str | os.PathLike) -> LogicNet:
+    """Read a model format v1 ``.npz``; raise :class:`ModelError` naming any problem."""
+    return from_file(path, read_npz_arrays, net_from_arrays)

@@ -228,18 +228,14 @@ def live_nodes(graph: Graph) -> np.ndarray:
     return mask
 
 
-def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=None) -> Graph:
-    """Copy ``graph`` node by node through ``builder`` (applying its rules).
+def copy_nodes(graph: Graph, builder: Builder, *, keep=None, lower=None, nary: bool = True) -> list[int]:
+    """The node map of ``graph``'s nodes copied through ``builder`` (-1 for nodes not copied).
 
-    With ``live_only`` the nodes no output depends on are left out.  ``lower``
-    optionally maps an n-ary op to ``fn(builder, new_operands) -> node`` that
-    builds a replacement (how the adder-tree pass expands popcounts); for
-    ``Op.LUT`` it is ``fn(builder, new_operands, table)``.
+    ``keep[i]`` false leaves node i out; ``lower`` is :func:`rebuild`'s; with
+    ``nary`` False only gates, NOTs and constants are copied (the n-ary nodes
+    map to -1, for a caller that rebuilds them from their operands).
     """
     lower = lower or {}
-    if builder.n_inputs != graph.n_inputs or len(builder) != graph.n_inputs:
-        raise ValueError("rebuild needs a fresh builder with the same inputs")
-    keep = live_nodes(graph) if live_only else None
     new = list(range(graph.n_inputs)) + [-1] * (graph.n_nodes - graph.n_inputs)
     ops, args = graph.op.tolist(), graph.arg.tolist()
     fa, fb = graph.a.tolist(), graph.b.tolist()
@@ -253,6 +249,8 @@ def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=No
             new[i] = builder.not_(new[fa[i]])
         elif op == Op.CONST:
             new[i] = builder.const(args[i])
+        elif not nary:
+            continue
         elif op == Op.LUT:
             operands = [new[x] for x in graph.operands[i]]
             fn = lower.get(Op.LUT)
@@ -265,6 +263,20 @@ def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=No
             new[i] = builder.uint([new[x] for x in graph.operands[i]])
         else:
             raise ValueError(f"node {i}: unexpected op {op} after the inputs")
+    return new
+
+
+def rebuild(graph: Graph, builder: Builder, *, live_only: bool = False, lower=None) -> Graph:
+    """Copy ``graph`` node by node through ``builder`` (applying its rules).
+
+    With ``live_only`` the nodes no output depends on are left out.  ``lower``
+    optionally maps an n-ary op to ``fn(builder, new_operands) -> node`` that
+    builds a replacement (how the adder-tree pass expands popcounts); for
+    ``Op.LUT`` it is ``fn(builder, new_operands, table)``.
+    """
+    if builder.n_inputs != graph.n_inputs or len(builder) != graph.n_inputs:
+        raise ValueError("rebuild needs a fresh builder with the same inputs")
+    new = copy_nodes(graph, builder, keep=live_nodes(graph) if live_only else None, lower=lower)
     for o in graph.outputs:
         builder.output(new[o])
     return builder.finish()

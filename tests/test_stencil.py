@@ -1,4 +1,4 @@
-"""The fused stencil engine against the reference: every step equals the Conv stage evaluated by ir.evaluate."""
+"""The fused stencil engine against the reference: every step equals evaluate_program of the one-stage program."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,11 @@ import pytest
 import gatecc
 from gatecc.backends.stencil import StencilEngine, pack_planes, unpack_planes
 from gatecc.ir.builder import Builder
-from gatecc.ir.evaluate import evaluate_samples
 from gatecc.ir.spatial.firing import fire_mask
-from gatecc.ir.spatial.program import Conv
+from gatecc.ir.spatial import Conv, MapShape, Program, evaluate_program
 from tests.backend_support import runnable_targets
 
-ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "wgsl")]
+ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "llvm", "wgsl")]
 
 
 def random_conv(channels, seed, boundary="torus", n_gates=60, full=True):
@@ -31,20 +30,10 @@ def random_conv(channels, seed, boundary="torus", n_gates=60, full=True):
 
 
 def reference_step(conv, planes):
-    """One synchronous step of ``conv`` on (C, H, W) planes: the kernel on every cell's window (ir.evaluate)."""
+    """One synchronous step of ``conv`` on (C, H, W) planes: the reference evaluator on the one-stage program."""
     c, h, w = planes.shape
-    ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
-    cols = []
-    for dc, dy, dx in conv.window:
-        y, x = ys + dy - 1, xs + dx - 1
-        if conv.boundary == "torus":
-            cols.append(planes[dc, y % h, x % w])
-        else:
-            inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
-            cols.append(np.where(inside, planes[dc, y.clip(0, h - 1), x.clip(0, w - 1)], 0))
-    x = np.stack([col.ravel() for col in cols], axis=1).astype(np.uint8)
-    out = evaluate_samples(conv.kernel, x)                   # (H*W, C)
-    return out.T.reshape(c, h, w).astype(np.uint8)
+    program = Program(MapShape(c, (h, w)), (conv,))
+    return evaluate_program(program, planes.reshape(1, -1)).reshape(c, h, w).astype(np.uint8)
 
 
 def reference_run(conv, planes, steps, fire_rate=None, seed=0):

@@ -12,7 +12,7 @@ from gatecc.ir.spatial import Conv, Dense, Flatten, MapShape, Or, OrPool, Progra
 from gatecc.testing_spatial import random_kernel, spatial_programs
 from tests.backend_support import runnable_targets
 
-PROGRAM_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "wgsl")]
+PROGRAM_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "llvm", "wgsl")]
 
 
 def _inputs(program, n, seed):
@@ -73,12 +73,13 @@ def test_code_size_does_not_grow_with_the_image():
     assert len(small.splitlines()) == len(big.splitlines())
 
 
-def test_rank_3_programs_c():
+@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] != "wgsl"])
+def test_rank_3_programs(target):
     rng = np.random.default_rng(9)
     shape = MapShape(2, (3, 4, 5))
     window = tuple((int(rng.integers(0, 2)), *(int(rng.integers(0, 2)) for _ in range(3))) for _ in range(6))
     conv = Conv(0, random_kernel(rng, 6, 2, tree=False), window, (2, 2, 2), (1, 2, 1), (1, 0, 1), "zero")
-    _check(Program(shape, (conv, OrPool(1, (2, 2, 2), (1, 1, 1), (1, 1, 1)))), "c", n=40)
+    _check(Program(shape, (conv, OrPool(1, (2, 2, 2), (1, 1, 1), (1, 1, 1)))), target, n=40)
 
 
 def test_bad_inputs_and_targets():
@@ -94,8 +95,18 @@ def test_bad_inputs_and_targets():
         compile_program(program, "c", bogus=1)
 
 
-@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] == "wgsl"])
+@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] in ("llvm", "wgsl")])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=spatial_programs(max_input_bits=40), seed=st.integers(0, 100))
-def test_random_programs_wgsl(target, program, seed):
-    _check(program, target, n=33 + seed, seed=seed, chunk_nodes=8)
+def test_random_programs_llvm_and_wgsl(target, program, seed):
+    _check(program, target, n=33 + seed, seed=seed, chunk_nodes=8, **({"vector_bits": 256} if target == "llvm" else {}))
+
+
+def test_bad_programs_are_one_clear_error():
+    good = _cnn()
+    bad = Program(good.input, (Flatten(3),))                  # reads a value that does not exist yet
+    with pytest.raises(gatecc.GateccError):
+        compile_program(bad, "c")
+    engine_like = Program(good.input, (Conv(0, good.stages[0].kernel, ((5, 0, 0),) * 18, (3, 3), (1, 1), (1, 1)),))
+    with pytest.raises(gatecc.GateccError, match="channel|window|outside"):
+        compile_program(engine_like, "c")

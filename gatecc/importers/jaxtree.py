@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
-from ..model import GroupSum, LogicNet
+from ..model import GroupSum, LogicNet, from_file
 from .peers import PeerLayer, build_net, index_pair, read_npz_flat, scalar
 
 _PART = re.compile(r"\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]|\.?([^./\[\]]+)|/")
@@ -109,9 +108,4 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
 
 def read_jax_pytree(path: str | os.PathLike) -> LogicNet:
     """Read a flattened JAX ``{"params", "wires"}`` pytree ``.npz``; see the module docstring."""
-    path = Path(path)
-    arrays = read_npz_flat(path)
-    try:
-        return from_arrays(arrays)
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
+    return from_file(path, read_npz_flat, from_arrays)

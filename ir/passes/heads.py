@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import gates as G
-from ..builder import Builder, rebuild
+from ..builder import Builder, copy_nodes, rebuild
 from ..graph import Graph, Op
 from .adders import adder_tree
 
@@ -168,17 +168,7 @@ def apply_head(graph: Graph, head) -> Graph:
 
 def _copy_nodes(graph: Graph, bld: Builder) -> list[int]:
     """Node map of ``graph`` copied through ``bld`` (count nodes map to -1: rebuilt from operands)."""
-    new = list(range(graph.n_inputs)) + [-1] * (graph.n_nodes - graph.n_inputs)
-    ops, args, fa, fb = graph.op.tolist(), graph.arg.tolist(), graph.a.tolist(), graph.b.tolist()
-    for i in range(graph.n_inputs, graph.n_nodes):
-        op = ops[i]
-        if op == Op.GATE:
-            new[i] = bld.gate(args[i], new[fa[i]], new[fb[i]])
-        elif op == Op.NOT:
-            new[i] = bld.not_(new[fa[i]])
-        elif op == Op.CONST:
-            new[i] = bld.const(args[i])
-    return new
+    return copy_nodes(graph, bld, nary=False)
 
 
 def _drop_unread_counts(graph: Graph) -> Graph:
