@@ -270,7 +270,7 @@ def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = 
     """Compile ``model`` (LogicNet, Graph, ConvNet, spatial Program or path) for ``target`` into a runnable net.
 
     A ConvNet or Program compiles through :func:`gatecc.spatial_compile.compile_spatial`
-    (the loop form on c and wgsl, ``mode="unroll"`` for one flat graph) and
+    (the loop form on c, llvm and wgsl, ``mode="unroll"`` for one flat graph) and
     takes (batch, C, H, W) or (batch, C*H*W) inputs.
 
     ``target`` defaults to the fastest runnable target available here

@@ -77,14 +77,20 @@ def save_convnet(net, path: str | os.PathLike, compressed: bool = True) -> None:
 
 
 def is_convnet_file(path: str | os.PathLike) -> bool:
-    """True when ``path`` is an ``.npz`` whose ``format`` is ``gatecc.convnet`` (only that member is read)."""
-    data = read_file_bytes(path)
-    if data[:2] != b"PK":
-        return False
-    archive = ZipArchive(data, str(path), ".npz")
-    if "format.npy" not in archive.namelist():
-        return False
-    fmt = parse_npy(archive.read("format.npy"), f"{path}: member 'format.npy'")
+    """True when ``path`` is an ``.npz`` whose ``format`` is ``gatecc.convnet`` (only that member is read).
+
+    Never raises: a file it cannot read is left to the model-format reader, which names the problem.
+    """
+    try:
+        data = read_file_bytes(path)
+        if data[:2] != b"PK":
+            return False
+        archive = ZipArchive(data, str(path), ".npz")
+        if "format.npy" not in archive.namelist():
+            return False
+        fmt = parse_npy(archive.read("format.npy"), f"{path}: member 'format.npy'")
+    except ModelError:
+        return False                 # not readable as a convnet: the model-format reader names the problem
     return fmt.ndim == 0 and fmt.dtype.kind in "US" and str(fmt.item()) == FORMAT
 
 

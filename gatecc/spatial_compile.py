@@ -6,7 +6,7 @@ or a :class:`~gatecc.ir.spatial.Program`:
 * every conv kernel graph and the dense head's graph run through the
   ``-O`` pipeline (or ``passes``) on their own: the kernel is optimised
   once, not once per position;
-* ``mode="loop"`` (the default where the target has it: c, wgsl) compiles
+* ``mode="loop"`` (the default where the target has it: c, llvm, wgsl) compiles
   the program with the stencil renderer (:mod:`gatecc.backends.stencil_program`):
   each conv / pool stage one loop over output positions, so build time does
   not grow with the image;
@@ -176,7 +176,7 @@ class CompiledProgram:
 
 def loop_targets() -> tuple[str, ...]:
     """Targets that compile the loop form."""
-    from .backends.stencil_program import PROGRAM_TARGETS
+    from .backends.stencil import PROGRAM_TARGETS
 
     return tuple(PROGRAM_TARGETS)
 
@@ -211,7 +211,7 @@ def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None
     mode = mode or ("loop" if loop_ok else "unroll")
     program, stats = optimise_program(as_program(model), opt_level, passes, head)
     if mode == "loop":
-        from .backends.stencil_program import compile_program
+        from .backends.stencil import compile_program
 
         kernel = compile_program(program, target, **options)
         word = max(64, int(options.get("vector_bits") or getattr(kernel, "word_bits", 64)))
@@ -227,17 +227,21 @@ def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None
 
 def program_source(model, target: str, opt_level: int = 2, passes: str | None = None, head=None,
                    **options) -> str:
-    """The loop-form source of a ConvNet or Program for ``target`` (c: a C file, wgsl: the shader)."""
+    """The loop-form source of a ConvNet or Program for ``target`` (c: a C file, llvm: LLVM IR, wgsl: the shader)."""
     from .backends.stencil_program import plan
 
     if target not in loop_targets():
         raise TargetError(f"target {target!r} has no loop form (loop targets: {', '.join(loop_targets())})")
     program, _ = optimise_program(as_program(model), opt_level, passes, head)
+    chunk = {"chunk_nodes": options["chunk_nodes"]} if "chunk_nodes" in options else {}
     if target == "c":
         from .backends.stencil_program_c import emit_program_c
 
-        return emit_program_c(plan(program), options.get("vector_bits"), **(
-            {"chunk_nodes": options["chunk_nodes"]} if "chunk_nodes" in options else {}))
+        return emit_program_c(plan(program), options.get("vector_bits"), **chunk)
+    if target == "llvm":
+        from .backends.stencil_program_llvm import emit_program_llvm
+
+        return emit_program_llvm(plan(program), options.get("vector_bits"), **chunk)
     from .backends.stencil_program_wgsl import emit_program_wgsl
 
-    return emit_program_wgsl(plan(program), **({"chunk_nodes": options["chunk_nodes"]} if "chunk_nodes" in options else {}))[0]
+    return emit_program_wgsl(plan(program), **chunk)[0]

@@ -159,3 +159,16 @@ def test_spatial_program_text_files(tmp_path, cli):
     np.testing.assert_array_equal(got, evaluate_program(program, all_inputs(9)))
     (tmp_path / "bad.gsp").write_text(print_program(program).replace("size=2x2", "size=1x1"))
     assert_one_line_error(cli("stats", "bad.gsp"), "bad.gsp", "outside the receptive field of size 1")
+
+
+@settings(max_examples=3)
+@given(net=conv_nets(max_input_bits=40, head=True))
+def test_loop_source_is_deterministic(tmp_path_factory, net):
+    """Same model, same options: byte-identical code, also after a save/load round trip of the model."""
+    from gatecc.spatial_compile import program_source
+
+    tmp_path = tmp_path_factory.mktemp("det")
+    net.save(tmp_path / "net.npz")
+    again = gatecc.load(tmp_path / "net.npz")
+    for target in ("c", "wgsl"):
+        assert program_source(net, target) == program_source(again, target)

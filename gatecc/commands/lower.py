@@ -24,8 +24,8 @@ def register(sub) -> None:
     add_native_args(p)
     add_quiet_arg(p)
     p.add_argument("--unroll", action="store_true",
-                   help="conv models: emit the unrolled flat circuit instead of the loop form (c and wgsl "
-                        "emit each conv/pool stage once, as a loop over positions; other targets always unroll)")
+                   help="conv models: emit the unrolled flat circuit instead of the loop form (c, llvm and "
+                        "wgsl emit each conv/pool stage once, as a loop over positions; other targets always unroll)")
     p.add_argument("--stats", action="store_true", help="print what each pass did to standard error")
     p.add_argument("--print-ir-after-all", action="store_true",
                    help="print the IR text after every pass to standard error")

@@ -1,0 +1,224 @@
+"""Convolutional LGNs: gatecc's loop form against gatecc unrolled and torchlogix's compiled circuit.
+
+    python benchmarks/conv.py [--models mnist,mnist56,cifar] [--unrolled mnist] [--standin mnist] [--batch 8192] [-O 2]
+
+Models (random gates, as torchlogix initialises them with ``weight_init="random"``):
+
+* ``mnist``: torchlogix's own ``torchlogix.models.conv.CNN`` (28x28x1; conv 16 kernels depth 3 rf 5,
+  OR pool 2; conv 48 rf 3, pool 2 pad 1; conv 144 rf 3, pool 2 pad 1; dense 20480, 10240, 5120; GroupSum 10);
+* ``mnist56``: the same layers on 56x56 inputs (the loop build should not grow with the image);
+* ``cifar``: a CIFAR-sized variant, 32x32x3 images with 2 threshold bits per channel (6 bit channels),
+  the layer shape of torchlogix's ``ClgnCifar10`` with k = 8 (convs 8, 32, 128, 256 rf 3 pad 1, each
+  followed by OR pool 2; dense 10240, 5120, 2560; GroupSum 10).
+
+Each model is built by torchlogix, saved with ``torch.save`` and read by gatecc without PyTorch.
+One run measures, on the same random input bits:
+
+* build time (s): gatecc loop form (``gatecc.compile(net, "c")``, per-stage -O passes + the stencil
+  renderer + cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
+  the torchlogix stand-in: torchlogix's ``Circuit.compile(opt_level=1)`` needs Python >= 3.12 and there is
+  no PyTorch for it here, so this script writes the C code its ``get_c_code(pack_bits=64)`` writes (one
+  statement per gate of the unrolled circuit, 64 samples per uint64_t, per-sample popcount loops for the
+  GroupSum, ``circuit_bench_bool`` packing in C) from gatecc's unrolled circuit and builds it with
+  ``gcc -O1 -shared`` as ``Circuit.compile`` does.  Its build time leaves out torchlogix's torch.fx
+  trace and Python simplification passes, so it is a lower bound on torchlogix's;
+* throughput (samples/s) on ``--batch`` samples: gatecc loop (all cores), gatecc unrolled, and the
+  stand-in (one thread, as torchlogix runs it).
+
+All outputs are checked equal (and equal to torchlogix's eval() counts on a few rows).  gatecc's build
+caches are pointed at a fresh directory, so nothing is reused.  Ratios are against the stand-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def torchlogix_model(name: str):
+    """The torchlogix model (random gates) and its input shape."""
+    from peer_models import torch, torchlogix_layers
+
+    tl = torchlogix_layers()
+    torch.manual_seed(0)
+    kw = {"parametrization_kwargs": {"weight_init": "random"}}
+    if name == "mnist":
+        from torchlogix.models.conv import CNN
+
+        return CNN(10, tau=6.5, **kw).eval(), (1, 28, 28)
+    if name == "mnist56":
+        layers = [tl.LogicConv2d(56, 1, 16, tree_depth=3, receptive_field_size=5, **kw), tl.OrPooling2d(2, 2, 0),
+                  tl.LogicConv2d(26, 16, 48, tree_depth=3, receptive_field_size=3, **kw), tl.OrPooling2d(2, 2, 1),
+                  tl.LogicConv2d(13, 48, 144, tree_depth=3, receptive_field_size=3, **kw), tl.OrPooling2d(2, 2, 1),
+                  torch.nn.Flatten(), tl.LogicDense(144 * 36, 20480, **kw), tl.LogicDense(20480, 10240, **kw),
+                  tl.LogicDense(10240, 5120, **kw), tl.GroupSum(10, 6.5)]
+        return torch.nn.Sequential(*layers).eval(), (1, 56, 56)
+    if name == "cifar":
+        k, layers, size, ch = 8, [], 32, 6
+        for mult in (1, 4, 16, 32):
+            layers += [tl.LogicConv2d(size, ch, k * mult, tree_depth=3, receptive_field_size=3, padding=1, **kw),
+                       tl.OrPooling2d(2, 2, 0)]
+            size, ch = size // 2, k * mult
+        layers += [torch.nn.Flatten(), tl.LogicDense(ch * 4, 1280 * k, **kw), tl.LogicDense(1280 * k, 640 * k, **kw),
+                   tl.LogicDense(640 * k, 320 * k, **kw), tl.GroupSum(10, 20.0)]
+        return torch.nn.Sequential(*layers).eval(), (6, 32, 32)
+    raise SystemExit(f"unknown model {name!r}")
+
+
+def standin_source(graph, k: int) -> str:
+    """torchlogix's get_c_code(pack_bits=64) shape for a flat graph whose k outputs are popcounts."""
+    from gatecc.backends.c import node_expression
+    from gatecc.ir.graph import Op
+
+    n_in = graph.n_inputs
+    body = [f"    const uint64_t v{i} = in[{i}];" for i in range(n_in)]
+    for n in range(n_in, graph.n_nodes):
+        op = int(graph.op[n])
+        if op in (Op.GATE, Op.NOT):
+            body.append(f"    const uint64_t v{n} = {node_expression(graph, n)};")
+        elif op == Op.CONST:
+            body.append(f"    const uint64_t v{n} = {'~(uint64_t)0' if graph.arg[n] else '(uint64_t)0'};")
+    raw = [x for o in graph.outputs for x in graph.operands[o]]
+    body.append(f"    uint64_t raw[{len(raw)}];")
+    body += [f"    raw[{i}] = v{x};" for i, x in enumerate(raw)]
+    body.append("    for (int p = 0; p < 64; p++) {")
+    start = 0
+    for j, o in enumerate(graph.outputs):
+        end = start + len(graph.operands[o])
+        body.append(f"        {{ int s = 0; for (int i = {start}; i < {end}; i++) s += (int)((raw[i] >> p) & 1);"
+                    f" out[p * {k} + {j}] = (uint32_t)s; }}")
+        start = end
+    body.append("    }")
+    return "\n".join([
+        "#include <stdbool.h>", "#include <stdint.h>",
+        f"void circuit(const uint64_t in[{n_in}], uint32_t out[{64 * k}])", "{", *body, "}",
+        "void circuit_bench_bool(const bool *in_bool, uint32_t *out, int batch_size)", "{",
+        f"    int n_iter = batch_size / 64; uint64_t packed_in[{n_in}]; uint32_t packed_out[{64 * k}];",
+        "    for (int iter = 0; iter < n_iter; iter++) {",
+        f"        for (int kk = 0; kk < {n_in}; kk++) {{ uint64_t w = 0;",
+        f"            for (int b = 0; b < 64; b++) w |= (uint64_t)in_bool[(iter * 64 + b) * {n_in} + kk] << b;",
+        "            packed_in[kk] = w; }",
+        "        circuit(packed_in, packed_out);",
+        f"        for (int b = 0; b < 64; b++) for (int j = 0; j < {k}; j++)",
+        f"            out[(iter * 64 + b) * {k} + j] = packed_out[b * {k} + j];",
+        "    }", "}"])
+
+
+def build_standin(program, k: int, tmp: Path):
+    """Unroll, write the stand-in C, gcc -O1 -shared; returns (seconds, run(x_bool) -> counts)."""
+    from gatecc.ir.spatial import unroll
+
+    t0 = time.perf_counter()
+    graph = unroll(program)
+    src = tmp / "standin.c"
+    src.write_text(standin_source(graph, k))
+    so = tmp / "standin.so"
+    subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(so), str(src)], check=True, capture_output=True)
+    lib = ctypes.CDLL(str(so))
+    lib.circuit_bench_bool.argtypes = [ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(ctypes.c_uint32), ctypes.c_int]
+    seconds = time.perf_counter() - t0
+
+    def run(x):
+        x = np.ascontiguousarray(x, dtype=np.bool_)
+        out = np.zeros((len(x), k), np.uint32)
+        lib.circuit_bench_bool(x.ctypes.data_as(ctypes.POINTER(ctypes.c_bool)),
+                               out.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)), len(x))
+        return out.astype(np.int32)
+
+    return seconds, run, graph.n_nodes
+
+
+def rate(fn, x, repeats: int) -> float:
+    """Best samples/s over ``repeats`` calls."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(x)
+        best = min(best, time.perf_counter() - t0)
+    return len(x) / best
+
+
+def bench(name: str, args, tmp: Path) -> dict:
+    import gatecc
+    from conv_peer_models import expected_counts
+    from peer_models import torch
+
+    model, shape = torchlogix_model(name)
+    torch.save(model, tmp / f"{name}.pt")
+    t0 = time.perf_counter()
+    net = gatecc.load(tmp / f"{name}.pt")
+    load_s = time.perf_counter() - t0
+    k = net.groupsum.k
+    x = np.random.default_rng(1).integers(0, 2, (args.batch, net.n_inputs), dtype=np.uint8).astype(bool)
+    t0 = time.perf_counter()
+    loop = gatecc.compile(net, "c", opt_level=args.opt, cache=False)
+    loop_s = time.perf_counter() - t0
+    y = loop(x)
+    row = {"model": name, "shape": "x".join(map(str, shape)), "load_s": load_s, "loop_build_s": loop_s,
+           "loop_rate": rate(loop, x, args.repeats)}
+    ref = expected_counts(model, x[:16].astype(np.uint8), shape, net.groupsum.tau)
+    assert np.array_equal(y[:16], ref), f"{name}: the loop form differs from torchlogix's eval()"
+    if name in args.unrolled.split(","):
+        t0 = time.perf_counter()
+        flat = gatecc.compile(net, "c", opt_level=args.opt, mode="unroll", cache=False)
+        row["unroll_build_s"] = time.perf_counter() - t0
+        assert np.array_equal(flat(x), y), f"{name}: unrolled differs from the loop form"
+        row["unroll_rate"] = rate(flat, x, args.repeats)
+    if name in args.standin.split(","):
+        sec, run, nodes = build_standin(net.to_program(), k, tmp)
+        row.update(standin_build_s=sec, standin_nodes=nodes)
+        assert np.array_equal(run(x), y), f"{name}: the stand-in differs from the loop form"
+        row["standin_rate"] = rate(run, x, args.repeats)
+    return row
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="mnist,mnist56,cifar")
+    ap.add_argument("--batch", type=int, default=8192, help="samples per throughput call (a multiple of 64)")
+    ap.add_argument("-O", dest="opt", type=int, default=2, help="gatecc's optimisation level (default 2)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--unrolled", default="mnist", metavar="MODELS",
+                    help="models to also build unrolled (its -O passes and cc take minutes; default mnist)")
+    ap.add_argument("--standin", default="mnist", metavar="MODELS",
+                    help="models to build the torchlogix stand-in for (gcc -O1 on one function of every gate "
+                         "takes over ten minutes for mnist; default mnist)")
+    ap.add_argument("--quick", action="store_true", help="mnist only, batch 2048, one repeat")
+    args = ap.parse_args()
+    if args.quick:
+        args.models, args.batch, args.repeats, args.unrolled, args.standin = "mnist", 2048, 1, "", ""
+    args.batch = max(64, args.batch // 64 * 64)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GATECC_CACHE_DIR"] = str(Path(tmp) / "cache")       # nothing reused from earlier runs
+        print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, batch {args.batch}, "
+              f"gatecc -O{args.opt}")
+        rows = [bench(m, args, Path(tmp)) for m in args.models.split(",")]
+    nan = float("nan")
+    for r in rows:
+        sb, sr = r.get("standin_build_s", nan), r.get("standin_rate", nan)
+        print(f"\n{r['model']} ({r['shape']}): load {r['load_s']:.2f} s; stand-in circuit "
+              f"{r.get('standin_nodes', '-')} nodes")
+        print(f"  build s    loop {r['loop_build_s']:8.2f}   unrolled {r.get('unroll_build_s', nan):8.2f}"
+              f"   torchlogix stand-in {sb:8.2f}   stand-in/loop {sb / r['loop_build_s']:.1f}x")
+        print(f"  samples/s  loop {r['loop_rate']:10.0f} unrolled {r.get('unroll_rate', nan):10.0f}"
+              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x")
+    by = {r["model"]: r for r in rows}
+    if "mnist" in by and "mnist56" in by:
+        print(f"\nloop build 56x56 / 28x28: {by['mnist56']['loop_build_s'] / by['mnist']['loop_build_s']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
