@@ -20,18 +20,16 @@ key                                meaning
 ``meta/...``                       free-form numeric or string arrays
 =================================  =============================================================
 
-Reading goes through :func:`gatecc.files.read_npz_arrays` (bounded, never unpickles).
+Reading goes through `gatecc.load` (the bounded reader of gatecc.files, never unpickles).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError
-from .files import ZipArchive, parse_npy, read_file_bytes, read_npz_arrays
 from .ir.spatial.program import Flatten, MapShape, Or, OrPool
 from .model import FORMAT as NET_FORMAT, VERSION as NET_VERSION, net_from_arrays, write_npz
 
@@ -74,24 +72,6 @@ def convnet_arrays(net) -> dict[str, np.ndarray]:
 def save_convnet(net, path: str | os.PathLike, compressed: bool = True) -> None:
     """Write ``net``; the bytes depend only on the net."""
     write_npz(path, convnet_arrays(net), compressed)
-
-
-def is_convnet_file(path: str | os.PathLike) -> bool:
-    """True when ``path`` is an ``.npz`` whose ``format`` is ``gatecc.convnet`` (only that member is read).
-
-    Never raises: a file it cannot read is left to the model-format reader, which names the problem.
-    """
-    try:
-        data = read_file_bytes(path)
-        if data[:2] != b"PK":
-            return False
-        archive = ZipArchive(data, str(path), ".npz")
-        if "format.npy" not in archive.namelist():
-            return False
-        fmt = parse_npy(archive.read("format.npy"), f"{path}: member 'format.npy'")
-    except ModelError:
-        return False                 # not readable as a convnet: the model-format reader names the problem
-    return fmt.ndim == 0 and fmt.dtype.kind in "US" and str(fmt.item()) == FORMAT
 
 
 def _take(arrays, used, key, kinds, what, ndim=0):
@@ -166,12 +146,3 @@ def convnet_from_arrays(arrays: dict[str, np.ndarray]):
         if key not in used and not key.startswith("meta/"):
             raise ModelError(f"unexpected key {key!r} (free-form data belongs under 'meta/')")
     return ConvNet(MapShape(int(shape[0]), tuple(int(s) for s in shape[1:])), tuple(stages), meta, encoder)
-
-
-def load_convnet(path: str | os.PathLike):
-    """Read a convnet ``.npz``; raise :class:`ModelError` naming the file and the problem."""
-    path = Path(path)
-    try:
-        return convnet_from_arrays(read_npz_arrays(path))
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
