@@ -65,7 +65,17 @@ class Layer:
         """Each neuron's gate: argmax of its logits (ties to the lowest id), as uint8."""
         if self.gates is not None:
             return self.gates.astype(np.uint8)
-        return np.argmax(self.logits, axis=1).astype(np.uint8)
+        return np.argmax(self.logits, axis=-1).astype(np.uint8)
+
+
+def layer_arrays(arrays: dict[str, np.ndarray], prefix: str, layer: Layer) -> None:
+    """Put ``layer`` into ``arrays`` as ``{prefix}/a``, ``/b`` and ``/gates`` (uint8) or ``/logits``."""
+    arrays[f"{prefix}/a"] = layer.a
+    arrays[f"{prefix}/b"] = layer.b
+    if layer.gates is not None:
+        arrays[f"{prefix}/gates"] = layer.gates.astype(np.uint8)
+    else:
+        arrays[f"{prefix}/logits"] = layer.logits
 
 
 @dataclass(frozen=True)
@@ -163,12 +173,7 @@ class LogicNet:
             "n_layers": np.array(len(self.layers), dtype=np.int64),
         }
         for i, layer in enumerate(self.layers):
-            arrays[f"layer{i}/a"] = layer.a
-            arrays[f"layer{i}/b"] = layer.b
-            if layer.gates is not None:
-                arrays[f"layer{i}/gates"] = layer.gates.astype(np.uint8)
-            else:
-                arrays[f"layer{i}/logits"] = layer.logits
+            layer_arrays(arrays, f"layer{i}", layer)
         if self.groupsum is not None:
             arrays["groupsum_k"] = np.array(self.groupsum.k, dtype=np.int64)
             arrays["groupsum_tau"] = np.array(self.groupsum.tau, dtype=np.float64)

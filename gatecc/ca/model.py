@@ -34,27 +34,12 @@ CENTRE = 4
 
 
 @dataclass(frozen=True, eq=False)
-class KernelLayer:
+class KernelLayer(Layer):
     """One perception layer: wiring ``a``, ``b`` shared by all kernels; per-kernel ``logits`` or ``gates``.
 
-    ``logits`` is (n_kernels, n, 16) float, ``gates`` (n_kernels, n) ids 0-15.
+    ``logits`` is (n_kernels, n, 16) float, ``gates`` (n_kernels, n) ids 0-15; :attr:`width` is the neurons
+    per kernel and :meth:`gate_ids` gives (n_kernels, n) ids (the argmax is over the last axis).
     """
-
-    a: np.ndarray
-    b: np.ndarray
-    logits: np.ndarray | None = None
-    gates: np.ndarray | None = None
-
-    @property
-    def width(self) -> int:
-        """Neurons per kernel."""
-        return int(self.a.shape[0])
-
-    def gate_ids(self) -> np.ndarray:
-        """(n_kernels, n) uint8: argmax of the logits (ties to the lowest id) or the stored gates."""
-        if self.gates is not None:
-            return self.gates.astype(np.uint8)
-        return np.argmax(self.logits, axis=-1).astype(np.uint8)
 
 
 def window(channels: int) -> tuple[tuple[int, int, int], ...]:
