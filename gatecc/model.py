@@ -213,15 +213,22 @@ def write_npz(path, arrays: dict[str, np.ndarray], compressed: bool = True) -> N
 # ---------------------------------------------------------------------------
 # validation
 
-def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
-    where = f"layer{i}"
+def checked_wiring(where: str, layer: Layer, prev_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``layer``'s wiring ``a``, ``b`` checked against the ``prev_width`` wires before it (equal lengths), and
+    exactly one of its logits or gates present; :class:`ModelError` prefixed with ``where`` otherwise."""
     a = _wiring(f"{where}/a", layer.a, prev_width)
     b = _wiring(f"{where}/b", layer.b, prev_width)
     if a.shape != b.shape:
         raise ModelError(f"{where}: a has {a.shape[0]} entries but b has {b.shape[0]}")
-    n = a.shape[0]
     if (layer.logits is None) == (layer.gates is None):
         raise ModelError(f"{where}: needs exactly one of logits or gates")
+    return a, b
+
+
+def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
+    where = f"layer{i}"
+    a, b = checked_wiring(where, layer, prev_width)
+    n = a.shape[0]
     logits = gates = None
     if layer.logits is not None:
         logits = np.asarray(layer.logits)

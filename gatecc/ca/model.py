@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..model import Layer, _checked_layer, _wiring
+from ..model import Layer, _checked_layer, checked_wiring
 
 #: The patch: 9 positions per channel, f = 3 * dy + dx; the cell itself is f = 4.
 PATCH = 9
@@ -162,13 +162,8 @@ class CAModel:
 def _checked_kernel_layer(where: str, layer, prev: int, kernels: int | None) -> KernelLayer:
     if not isinstance(layer, KernelLayer):
         raise ModelError(f"{where}: expected a KernelLayer, got {type(layer).__name__}")
-    a = _wiring(f"{where}/a", layer.a, prev)
-    b = _wiring(f"{where}/b", layer.b, prev)
-    if a.shape != b.shape:
-        raise ModelError(f"{where}: a has {a.shape[0]} entries but b has {b.shape[0]}")
+    a, b = checked_wiring(where, layer, prev)
     n = a.shape[0]
-    if (layer.logits is None) == (layer.gates is None):
-        raise ModelError(f"{where}: needs exactly one of logits or gates")
     logits = gates = None
     if layer.logits is not None:
         logits = np.asarray(layer.logits)
