@@ -65,7 +65,17 @@ class Layer:
         """Each neuron's gate: argmax of its logits (ties to the lowest id), as uint8."""
         if self.gates is not None:
             return self.gates.astype(np.uint8)
-        return np.argmax(self.logits, axis=1).astype(np.uint8)
+        return np.argmax(self.logits, axis=-1).astype(np.uint8)
+
+
+def layer_arrays(arrays: dict[str, np.ndarray], prefix: str, layer: Layer) -> None:
+    """Put ``layer`` into ``arrays`` as ``{prefix}/a``, ``/b`` and ``/gates`` (uint8) or ``/logits``."""
+    arrays[f"{prefix}/a"] = layer.a
+    arrays[f"{prefix}/b"] = layer.b
+    if layer.gates is not None:
+        arrays[f"{prefix}/gates"] = layer.gates.astype(np.uint8)
+    else:
+        arrays[f"{prefix}/logits"] = layer.logits
 
 
 @dataclass(frozen=True)
@@ -163,12 +173,7 @@ class LogicNet:
             "n_layers": np.array(len(self.layers), dtype=np.int64),
         }
         for i, layer in enumerate(self.layers):
-            arrays[f"layer{i}/a"] = layer.a
-            arrays[f"layer{i}/b"] = layer.b
-            if layer.gates is not None:
-                arrays[f"layer{i}/gates"] = layer.gates.astype(np.uint8)
-            else:
-                arrays[f"layer{i}/logits"] = layer.logits
+            layer_arrays(arrays, f"layer{i}", layer)
         if self.groupsum is not None:
             arrays["groupsum_k"] = np.array(self.groupsum.k, dtype=np.int64)
             arrays["groupsum_tau"] = np.array(self.groupsum.tau, dtype=np.float64)
@@ -208,15 +213,22 @@ def write_npz(path, arrays: dict[str, np.ndarray], compressed: bool = True) -> N
 # ---------------------------------------------------------------------------
 # validation
 
-def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
-    where = f"layer{i}"
+def checked_wiring(where: str, layer: Layer, prev_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``layer``'s wiring ``a``, ``b`` checked against the ``prev_width`` wires before it (equal lengths), and
+    exactly one of its logits or gates present; :class:`ModelError` prefixed with ``where`` otherwise."""
     a = _wiring(f"{where}/a", layer.a, prev_width)
     b = _wiring(f"{where}/b", layer.b, prev_width)
     if a.shape != b.shape:
         raise ModelError(f"{where}: a has {a.shape[0]} entries but b has {b.shape[0]}")
-    n = a.shape[0]
     if (layer.logits is None) == (layer.gates is None):
         raise ModelError(f"{where}: needs exactly one of logits or gates")
+    return a, b
+
+
+def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
+    where = f"layer{i}"
+    a, b = checked_wiring(where, layer, prev_width)
+    n = a.shape[0]
     logits = gates = None
     if layer.logits is not None:
         logits = np.asarray(layer.logits)

@@ -19,7 +19,7 @@ def ca_files(tmp_path):
     return model, board
 
 
-@pytest.mark.parametrize("target", ["c", "reference", "jax"])
+@pytest.mark.parametrize("target", ["c", "llvm", "reference", "jax"])
 def test_board_in_and_out(cli, tmp_path, ca_files, target):
     model, board = ca_files
     res = cli("ca", "m.npz", "--board", "b.npy", "--steps", "5", "-o", "out.npy", "--target", target,

@@ -38,6 +38,7 @@ def test_notebook_file_steps_as_the_notebook(tmp_path, channels, periodic, shape
     for target in ("c", "llvm", "wgsl"):
         assert get_target(target).available() is None, f"{target}: {get_target(target).available()}"
         engine = make_ca_engine(model, target)
+        assert engine.name == f"stencil-{target}"            # every compiled target on the stencil engine
         np.testing.assert_array_equal(engine.run(board, 3), expected, err_msg=engine.name)
 
 

@@ -32,7 +32,7 @@ def test_page_files_and_shader(tmp_path, cli):
     res = cli("ca", path, "--web", tmp_path / "site", "--size", "16x64", "--async", "--fire-rate", "0.5", "--seed", "9")
     assert res.returncode == 0, res.stderr
     site = tmp_path / "site"
-    assert sorted(p.name for p in site.iterdir()) == ["ca.js", "index.html", "stencil.wgsl"]
+    assert sorted(p.name for p in site.iterdir()) == ["ca.js", "index.html", "page.js", "stencil.wgsl"]
     html = (site / "index.html").read_text()
     assert "{{" not in html and 'data-channels="3"' in html and 'data-width="64"' in html
     assert f'data-threshold="{firing.threshold(0.5)}"' in html and 'data-fireseed="9"' in html

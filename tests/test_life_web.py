@@ -30,7 +30,7 @@ def _write_page(cli, directory, size=256):
 def test_web_writes_a_self_contained_page(tmp_path, cli):
     out = _write_page(cli, tmp_path / "site")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["circuit.wgsl", "index.html", "life.js", "paint.wgsl", "step.wgsl"]
+    assert names == ["circuit.wgsl", "index.html", "life.js", "page.js", "paint.wgsl", "step.wgsl"]
     html = (out / "index.html").read_text()
     assert 'data-size="256"' in html and "{{" not in html
     for text in (html, (out / "life.js").read_text()):

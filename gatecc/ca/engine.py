@@ -1,15 +1,11 @@
-"""Choosing what steps a CA board: the stencil engine, a plane stepper, the reference or the JAX model.
+"""Choosing what steps a CA board: the stencil engine, the reference or the JAX model.
 
 Every engine has ``name`` and ``run(board, steps, fire_rate=None, seed=0)``
 on (H, W, C) uint8 boards.
 
-* c, wgsl (and any target :data:`gatecc.backends.stencil.ENGINE_TARGETS`
-  lists): the stencil engine (``backends.stencil.StencilEngine``): the
+* c, llvm, wgsl: the stencil engine (``backends.stencil.StencilEngine``): the
   optimised per-cell circuit inlined in generated code that keeps the C bit
   planes on the target for all N steps;
-* other compiled targets (llvm until the stencil engine has it): the
-  kernel graph compiled with :func:`gatecc.compile`, fed the gathered
-  neighbour planes once per step (:class:`~gatecc.ca.stepper.PlaneStepper`);
 * ``reference``: one step = :func:`gatecc.ir.spatial.evaluate.evaluate_program`
   of the CA's one-stage program, the oracle;
 * ``jax``: the JAX hard model (:class:`~gatecc.ca.jaxca.JaxStepper`).
@@ -69,7 +65,7 @@ class StencilCA:
 def make_ca_engine(model: CAModel, target: str = "c", opt_level: int = 2, threads: int | None = None):
     """The engine for ``target`` (see the module doc)."""
     from ..backends.stencil import ENGINE_TARGETS
-    from .stepper import compiled_stepper, reference_stepper
+    from .stepper import reference_stepper
 
     if target == "reference":
         return reference_stepper(model)
@@ -79,7 +75,6 @@ def make_ca_engine(model: CAModel, target: str = "c", opt_level: int = 2, thread
         return JaxStepper(model)
     if target not in TARGETS:
         raise TargetError(f"unknown CA target {target!r} (known: {', '.join(('reference', 'jax') + TARGETS)})")
-    if target in ENGINE_TARGETS:
-        return StencilCA(model, target, opt_level, threads if target == "c" else None)
-    options = {"threads": threads} if threads and target in ("c", "llvm") else {}
-    return compiled_stepper(model, target, opt_level, **options)
+    if target not in ENGINE_TARGETS:      # TARGETS and the engine's targets are one list; say so if they part
+        raise TargetError(f"the stencil engine has no target {target!r} (targets: {', '.join(ENGINE_TARGETS)})")
+    return StencilCA(model, target, opt_level, threads if target == "c" else None)

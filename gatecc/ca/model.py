@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..model import Layer, _checked_layer, _wiring
+from ..model import Layer, _checked_layer, checked_wiring
 
 #: The patch: 9 positions per channel, f = 3 * dy + dx; the cell itself is f = 4.
 PATCH = 9
@@ -34,27 +34,12 @@ CENTRE = 4
 
 
 @dataclass(frozen=True, eq=False)
-class KernelLayer:
+class KernelLayer(Layer):
     """One perception layer: wiring ``a``, ``b`` shared by all kernels; per-kernel ``logits`` or ``gates``.
 
-    ``logits`` is (n_kernels, n, 16) float, ``gates`` (n_kernels, n) ids 0-15.
+    ``logits`` is (n_kernels, n, 16) float, ``gates`` (n_kernels, n) ids 0-15; :attr:`width` is the neurons
+    per kernel and :meth:`gate_ids` gives (n_kernels, n) ids (the argmax is over the last axis).
     """
-
-    a: np.ndarray
-    b: np.ndarray
-    logits: np.ndarray | None = None
-    gates: np.ndarray | None = None
-
-    @property
-    def width(self) -> int:
-        """Neurons per kernel."""
-        return int(self.a.shape[0])
-
-    def gate_ids(self) -> np.ndarray:
-        """(n_kernels, n) uint8: argmax of the logits (ties to the lowest id) or the stored gates."""
-        if self.gates is not None:
-            return self.gates.astype(np.uint8)
-        return np.argmax(self.logits, axis=-1).astype(np.uint8)
 
 
 def window(channels: int) -> tuple[tuple[int, int, int], ...]:
@@ -177,13 +162,8 @@ class CAModel:
 def _checked_kernel_layer(where: str, layer, prev: int, kernels: int | None) -> KernelLayer:
     if not isinstance(layer, KernelLayer):
         raise ModelError(f"{where}: expected a KernelLayer, got {type(layer).__name__}")
-    a = _wiring(f"{where}/a", layer.a, prev)
-    b = _wiring(f"{where}/b", layer.b, prev)
-    if a.shape != b.shape:
-        raise ModelError(f"{where}: a has {a.shape[0]} entries but b has {b.shape[0]}")
+    a, b = checked_wiring(where, layer, prev)
     n = a.shape[0]
-    if (layer.logits is None) == (layer.gates is None):
-        raise ModelError(f"{where}: needs exactly one of logits or gates")
     logits = gates = None
     if layer.logits is not None:
         logits = np.asarray(layer.logits)

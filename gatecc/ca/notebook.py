@@ -18,14 +18,12 @@ logits with ties to the lowest id, as the notebook's ``decode_hard``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 import numpy as np
 
 from ..errors import ModelError
 from ..importers.jaxtree import split_path
 from ..importers.peers import read_npz_flat, scalar
-from ..model import Layer
+from ..model import Layer, from_file
 from .model import CAModel, KernelLayer
 
 NETS = ("perceive", "update")
@@ -102,9 +100,4 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> CAModel:
 
 def read_notebook_ca(path: str | os.PathLike) -> CAModel:
     """Read a DiffLogic CA notebook pytree ``.npz``; ModelError naming the file and the problem."""
-    path = Path(path)
-    arrays = read_npz_flat(path)
-    try:
-        return from_arrays(arrays)
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
+    return from_file(path, read_npz_flat, from_arrays)

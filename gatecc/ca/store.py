@@ -21,13 +21,11 @@ key                            meaning
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 import numpy as np
 
 from ..errors import ModelError
 from ..files import read_npz_arrays
-from ..model import Layer, _scalar, write_npz
+from ..model import Layer, _scalar, from_file, layer_arrays, write_npz
 from .model import CAModel, KernelLayer
 
 FORMAT = "gatecc.ca"
@@ -46,12 +44,7 @@ def to_arrays(model: CAModel) -> dict[str, np.ndarray]:
     }
     for name, layers in (("perceive", model.perceive), ("update", model.update)):
         for i, layer in enumerate(layers):
-            arrays[f"{name}{i}/a"] = layer.a
-            arrays[f"{name}{i}/b"] = layer.b
-            if layer.gates is not None:
-                arrays[f"{name}{i}/gates"] = layer.gates.astype(np.uint8)
-            else:
-                arrays[f"{name}{i}/logits"] = layer.logits
+            layer_arrays(arrays, f"{name}{i}", layer)
     for key, value in sorted(model.meta.items()):
         arrays[f"meta/{key}"] = value
     return arrays
@@ -115,9 +108,4 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> CAModel:
 
 def load_ca(path: str | os.PathLike) -> CAModel:
     """Read a CA model file; :class:`ModelError` naming the file and the problem."""
-    path = Path(path)
-    arrays = read_npz_arrays(path)
-    try:
-        return from_arrays(arrays)
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
+    return from_file(path, read_npz_arrays, from_arrays)

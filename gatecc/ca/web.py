@@ -18,29 +18,17 @@ from __future__ import annotations
 
 import html
 import json
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..ir.spatial import firing
+from ..life.web import seeded_words, write_site
 from .model import CAModel
 from .show import palette
 
 STATIC_FILES = ("ca.js",)
-
-
-def seeded_words(count: int, seed: int) -> np.ndarray:
-    """``count`` uint32 words of xorshift32 seeded as the page seeds it (the Life page's generator)."""
-    s = (seed ^ 0x9E3779B9) & 0xFFFFFFFF or 1
-    out = np.empty(count, dtype=np.uint32)
-    for i in range(count):
-        s ^= (s << 13) & 0xFFFFFFFF
-        s ^= s >> 17
-        s ^= (s << 5) & 0xFFFFFFFF
-        out[i] = s
-    return out
 
 
 def words_to_board(words: np.ndarray, channels: int, height: int, width: int) -> np.ndarray:
@@ -65,9 +53,8 @@ def write_page(directory: str | Path, model: CAModel, model_name: str, height: i
 
     if width < 32 or width % 32 or height < 1:
         raise InputError(f"the page's board width must be a positive multiple of 32, not {width}")
-    out = Path(directory)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory")
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise InputError(f"{directory}: exists and is not a directory")
     conv = optimised_conv(model, opt_level)
     shader = emit_stencil_wgsl(conv.kernel, conv.window, model.channels, conv.boundary, height, width)
     colours = [[int(v) for v in rgb] for rgb in palette(model.channels)]
@@ -80,15 +67,4 @@ def write_page(directory: str | Path, model: CAModel, model_name: str, height: i
         "fireseed": str(firing.check_seed(seed)),
         "mode": "synchronous" if fire_rate is None else f"asynchronous, fire rate {fire_rate:g}",
     }
-    web = files("gatecc.ca") / "web"
-    page = (web / "index.html").read_text()
-    for key, value in fields.items():
-        page = page.replace("{{" + key + "}}", value)
-    texts = {"index.html": page, "stencil.wgsl": shader}
-    texts.update({name: (web / name).read_text() for name in STATIC_FILES})
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in texts.items():
-        (out / name).write_text(text)
-        written.append(out / name)
-    return written
+    return write_site(directory, "gatecc.ca", fields, {"stencil.wgsl": shader}, STATIC_FILES)

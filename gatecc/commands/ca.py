@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .common import CommandError, add_opt_args, formatter, write_output
+from .common import CommandError, add_opt_args, announce_page, check_steps, formatter, write_output
 
 
 def register(sub) -> None:
@@ -129,8 +129,7 @@ def _write_web(args, model, fire_rate) -> int:
         raise CommandError("--web draws its own seeded boards; --board does not apply")
     h, w = _size(args.size or "128")
     written = write_page(args.web, model, Path(args.model).name, h, w, args.opt_level, fire_rate, args.seed)
-    print(f"wrote {len(written)} files to {args.web}; open it with:\n"
-          f"  python -m http.server -d {args.web} 8000   # then browse http://127.0.0.1:8000/")
+    announce_page(written, args.web)
     return 0
 
 
@@ -142,8 +141,7 @@ def run(args) -> int:
     from ..ca.model import CAModel
     from ..load import load
 
-    if args.steps < 0:
-        raise CommandError("--steps must be >= 0")
+    check_steps(args.steps)
     if args.threads is not None and args.threads < 1:
         raise CommandError(f"--threads must be at least 1, not {args.threads}")
     fire_rate = _fire_rate(args)

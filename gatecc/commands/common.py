@@ -138,3 +138,15 @@ def optimised_graph(args, after_pass=None, model=None):
         return run_pipeline(graph, pipeline, after_pass=after)
     finally:
         bar.close()
+
+
+def check_steps(steps: int) -> None:
+    """Reject a negative ``--steps`` (the board commands: life, ca)."""
+    if steps < 0:
+        raise CommandError("--steps must be >= 0")
+
+
+def announce_page(written: list, directory: str) -> None:
+    """Say how many files a ``--web`` page wrote to ``directory`` and how to serve it."""
+    print(f"wrote {len(written)} files to {directory}; open it with:\n"
+          f"  python -m http.server -d {directory} 8000   # then browse http://127.0.0.1:8000/")

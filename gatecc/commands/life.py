@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .common import CommandError, add_opt_args, formatter
+from .common import CommandError, add_opt_args, announce_page, check_steps, formatter
 
 
 def default_model() -> str:
@@ -88,8 +88,7 @@ def _write_web(args, net, model_path: str) -> int:
 
     graph = lower_to_source(net, "wgsl-fn", args.opt_level).graph
     written = write_page(args.web, graph, Path(model_path).name, args.size)
-    print(f"wrote {len(written)} files to {args.web}; open it with:\n"
-          f"  python -m http.server -d {args.web} 8000   # then browse http://127.0.0.1:8000/")
+    announce_page(written, args.web)
     return 0
 
 
@@ -101,8 +100,7 @@ def run(args) -> int:
     from ..life.board import check_size
     from ..load import load
 
-    if args.steps < 0:
-        raise CommandError("--steps must be >= 0")
+    check_steps(args.steps)
     if not 0.0 <= args.density <= 1.0:
         raise CommandError("--density must be between 0 and 1")
     model_path = args.model or default_model()

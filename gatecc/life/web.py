@@ -24,19 +24,49 @@ from ..ir.stats import count_gates
 from .engines import check_life_graph
 
 STATIC_FILES = ("life.js", "step.wgsl", "paint.wgsl")
+#: What every page (this one and the CA's, :mod:`gatecc.ca.web`) loads first: DOM, error, seeding and WebGPU helpers.
+SHARED_FILES = ("page.js",)
 
 
-def seeded_board_words(size: int, seed: int) -> np.ndarray:
-    """The page's seeded board: (size, size / 32) uint32 words from xorshift32 (as life.js)."""
-    n = size * (size // 32)
+def seeded_words(count: int, seed: int) -> np.ndarray:
+    """``count`` uint32 words of xorshift32 seeded as the pages (life.js, ca.js) seed it."""
     s = (seed ^ 0x9E3779B9) & 0xFFFFFFFF or 1
-    out = np.empty(n, dtype=np.uint32)
-    for i in range(n):
+    out = np.empty(count, dtype=np.uint32)
+    for i in range(count):
         s ^= (s << 13) & 0xFFFFFFFF
         s ^= s >> 17
         s ^= (s << 5) & 0xFFFFFFFF
         out[i] = s
-    return out.reshape(size, size // 32)
+    return out
+
+
+def seeded_board_words(size: int, seed: int) -> np.ndarray:
+    """The page's seeded board: (size, size / 32) uint32 words from xorshift32 (as life.js)."""
+    return seeded_words(size * (size // 32), seed).reshape(size, size // 32)
+
+
+def write_site(directory: str | Path, package: str, fields: dict[str, str], generated: dict[str, str],
+               static: tuple[str, ...]) -> list[Path]:
+    """Write a page into ``directory``: ``package``'s ``web/index.html`` with ``{{key}}`` filled from ``fields``,
+    the ``generated`` texts, the ``static`` files copied from ``web/`` and :data:`SHARED_FILES`; returns the
+    files written."""
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory")
+    web = files(package) / "web"
+    page = (web / "index.html").read_text()
+    for key, value in fields.items():
+        page = page.replace("{{" + key + "}}", value)
+    texts = {"index.html": page, **generated}
+    texts.update({name: (web / name).read_text() for name in static})
+    shared = files("gatecc.life") / "web"
+    texts.update({name: (shared / name).read_text() for name in SHARED_FILES})
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in texts.items():
+        (out / name).write_text(text)
+        written.append(out / name)
+    return written
 
 
 def words32_to_board(words: np.ndarray) -> np.ndarray:
@@ -52,19 +82,6 @@ def write_page(directory: str | Path, graph, model_name: str, size: int) -> list
     check_life_graph(graph)
     if size < 32 or size % 32:
         raise InputError(f"board size must be a positive multiple of 32, not {size}")
-    out = Path(directory)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    web = files("gatecc.life") / "web"
-    written = []
-    page = (web / "index.html").read_text()
-    for key, value in {"size": str(size), "model": html.escape(model_name), "gates": str(count_gates(graph))}.items():
-        page = page.replace("{{" + key + "}}", value)
-    files_out = {"index.html": page, "circuit.wgsl": emit_wgsl_function(graph, name="gatecc_circuit")}
-    files_out.update({name: (web / name).read_text() for name in STATIC_FILES})
-    for name, text in files_out.items():
-        path = out / name
-        path.write_text(text)
-        written.append(path)
-    return written
+    fields = {"size": str(size), "model": html.escape(model_name), "gates": str(count_gates(graph))}
+    return write_site(directory, "gatecc.life", fields,
+                      {"circuit.wgsl": emit_wgsl_function(graph, name="gatecc_circuit")}, STATIC_FILES)

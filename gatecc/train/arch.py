@@ -29,7 +29,7 @@ the dense layers.  See :mod:`gatecc.train.convnets`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..errors import InputError
 
@@ -50,8 +50,23 @@ class Dense:
     candidates: int = DEFAULT_CANDIDATES
 
 
+class _MapItem:
+    """A conv/orpool item: its canonical spec is ``kind(FIRST,name=value,...)`` in field order."""
+
+    kind = ""
+
+    def _value(self, name: str):
+        return getattr(self, name)
+
+    def spec(self) -> str:
+        """This item of the canonical spec."""
+        first, *rest = fields(self)
+        items = [str(self._value(first.name))] + [f"{f.name}={self._value(f.name)}" for f in rest]
+        return f"{self.kind}({','.join(items)})"
+
+
 @dataclass(frozen=True)
-class ConvLayer:
+class ConvLayer(_MapItem):
     """``kernels`` gate trees of ``depth`` over an ``rf`` x ``rf`` receptive field."""
 
     kernels: int
@@ -61,13 +76,9 @@ class ConvLayer:
     stride: int = 1
     kind = "conv"
 
-    def spec(self) -> str:
-        """This item of the canonical spec."""
-        return f"conv({self.kernels},rf={self.rf},depth={self.depth},pad={self.pad},stride={self.stride})"
-
 
 @dataclass(frozen=True)
-class Pool:
+class Pool(_MapItem):
     """OR pooling over ``size`` x ``size`` windows."""
 
     size: int = 2
@@ -75,9 +86,8 @@ class Pool:
     pad: int = 0
     kind = "orpool"
 
-    def spec(self) -> str:
-        """This item of the canonical spec."""
-        return f"orpool({self.size},stride={self.stride or self.size},pad={self.pad})"
+    def _value(self, name: str):
+        return (self.stride or self.size) if name == "stride" else getattr(self, name)
 
 
 @dataclass(frozen=True)

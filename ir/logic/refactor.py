@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .. import gates as G
 from . import truth as T
 from .replace import Implementation
-from .windows import reconvergent_cut
+from .windows import live_windows
 from .xag import XAG
 
 
@@ -182,13 +182,7 @@ def refactor(net: XAG, max_leaves: int = 10, time_limit: float | None = None, co
     start = time.perf_counter()
     stats = RefactorStats()
     cache: dict = {}           # (truth table, leaves) -> implementations: repeated logic is factored once
-    for n in net.topological():
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            stats.stopped = "time limit"
-            break
-        if net.dead[n]:
-            continue
-        leaves, cone = reconvergent_cut(net, n, max_leaves, 8 * max_leaves)
+    for n, leaves, cone in live_windows(net, stats, start, time_limit, max_leaves, 8 * max_leaves):
         if len(leaves) >= 3:
             try_window(net, n, leaves, cone, stats, cache, cost, _candidates, min_saved=2)
     stats.seconds = time.perf_counter() - start

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from . import truth as T
 from .exact import COST_MODELS
 from .sim import propagate
-from .windows import reconvergent_cut
+from .windows import live_windows
 from .xag import AND, XAG, XOR
 
 
@@ -119,13 +119,7 @@ def resubstitute(net: XAG, max_leaves: int = 8, max_divisors: int = 150, time_li
     _, xor_cost = COST_MODELS[cost]
     start = time.perf_counter()
     stats = ResubStats()
-    for n in net.topological():
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            stats.stopped = "time limit"
-            break
-        if net.dead[n]:
-            continue
-        leaves, cone = reconvergent_cut(net, n, max_leaves, 8 * max_leaves)
+    for n, leaves, cone in live_windows(net, stats, start, time_limit, max_leaves, 8 * max_leaves):
         mffc_list = net.deref(n, set(leaves))
         saved = sum(1 if net.kind[x] == AND else xor_cost for x in mffc_list)
         mffc = set(mffc_list)

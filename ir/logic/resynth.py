@@ -33,7 +33,7 @@ from . import truth as T
 from .exact import COST_MODELS, database
 from .npn import npn_table
 from .replace import Implementation, dry_run, replace_node
-from .windows import cone_nodes, cone_truth_table, reconvergent_cut
+from .windows import cone_nodes, cone_truth_table, live_windows
 from .xag import AND, XAG, XOR
 
 
@@ -322,13 +322,7 @@ def resynthesize(net: XAG, max_inputs: int = 10, window_leaves: int = 0, time_li
         leaves = [i + 1 for i in range(net.n_inputs) if (sup[n] >> i) & 1]
         _try(net, n, leaves, cone_nodes(net, n, set(leaves)), stats, cache, cost)
     if window_leaves:
-        for n in net.topological():
-            if time_limit is not None and time.perf_counter() - start > time_limit:
-                stats.stopped = "time limit"
-                break
-            if net.dead[n]:
-                continue
-            leaves, cone = reconvergent_cut(net, n, window_leaves, 10 * window_leaves)
+        for n, leaves, cone in live_windows(net, stats, start, time_limit, window_leaves, 10 * window_leaves):
             if len(leaves) > 4:
                 _try(net, n, leaves, cone, stats, cache, cost)
     stats.seconds = time.perf_counter() - start

@@ -23,7 +23,7 @@ from ..egraph.rules import RULE_SETS
 from ..egraph.runner import Runner
 from .. import gates as G
 from .replace import Implementation, dry_run, replace_node
-from .windows import reconvergent_cut
+from .windows import live_windows
 from .xag import AND, XAG, XAG_GATE
 
 
@@ -79,13 +79,7 @@ def saturate_windows(net: XAG, rules: str = "simplify", max_leaves: int = 6, max
     start = time.perf_counter()
     runner = Runner(RULE_SETS[rules], iter_limit=iter_limit, node_limit=node_limit, time_limit=window_time)
     stats = SaturateStats()
-    for n in net.topological():
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            stats.stopped = "time limit"
-            break
-        if net.dead[n]:
-            continue
-        leaves, cone = reconvergent_cut(net, n, max_leaves, max_nodes)
+    for n, leaves, cone in live_windows(net, stats, start, time_limit, max_leaves, max_nodes):
         mffc = net.deref(n, set(leaves))
         if len(mffc) < min_cone:
             net.reref(mffc)

@@ -59,3 +59,22 @@ def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]
     propagate(net, val, cone, full)
     v = val[root_lit >> 1]
     return v ^ full if root_lit & 1 else v
+
+
+def live_windows(net: XAG, stats, start: float, time_limit: float | None, max_leaves: int, max_nodes: int):
+    """Yield ``(node, leaves, cone)`` for each live node in topological order, with its reconvergent cut.
+
+    The one sweep every local pass (resub, refactor, resynth, saturate) makes: the order is taken once up
+    front and nodes killed by earlier edits are skipped; past ``time_limit`` seconds from ``start`` it sets
+    ``stats.stopped = "time limit"`` and stops.
+    """
+    import time
+
+    for n in net.topological():
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            stats.stopped = "time limit"
+            return
+        if net.dead[n]:
+            continue
+        leaves, cone = reconvergent_cut(net, n, max_leaves, max_nodes)
+        yield n, leaves, cone

@@ -5,49 +5,11 @@
 // synchronous, 1: asynchronous with that fire-mask seed and 24-bit threshold),
 // reads it back and publishes {steps, seed, words} as JSON in #result, with
 // document.title "gatecc-ca: done" (or "gatecc-ca: error: ...").
-"use strict";
-
-const $ = (id) => document.getElementById(id);
-const query = new URLSearchParams(location.search);
-const TEST = query.get("test");
-
-function setTitle(text) { document.title = "gatecc-ca: " + text; }
-
-let finished = false;
-
-function fail(message) {
-  if (finished) return;
-  const box = $("message");
-  box.textContent = message;
-  box.style.display = "block";
-  $("status").textContent = "";
-  setTitle("error: " + message);
-}
-
-// xorshift32, seeded: the same sequence as gatecc.ca.web.seeded_words.
-function seededWords(count, seed) {
-  let s = (seed ^ 0x9e3779b9) >>> 0;
-  if (s === 0) s = 1;
-  const words = new Uint32Array(count);
-  for (let i = 0; i < count; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    words[i] = s;
-  }
-  return words;
-}
+"use strict";   // $, TEST, setTitle, fail, seededWords, loadText, gpuDevice: page.js
 
 async function main() {
-  if (!navigator.gpu) {
-    fail("This browser has no WebGPU. Use a recent Chrome or Edge (or another browser with WebGPU enabled).");
-    return;
-  }
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) { fail("WebGPU is present but no GPU adapter is available."); return; }
-  const device = await adapter.requestDevice();
-  window.gateccDevice = device;
-  device.addEventListener("uncapturederror", (e) => fail("WebGPU error: " + e.error.message));
+  const device = await gpuDevice();
+  if (!device) return;
 
   const data = document.body.dataset;
   const H = parseInt(data.height, 10), W = parseInt(data.width, 10), C = parseInt(data.channels, 10);
@@ -61,9 +23,7 @@ async function main() {
   }
   const NW = W / 32, plane = H * NW, nWords = C * plane;
 
-  const response = await fetch("stencil.wgsl");
-  if (!response.ok) throw new Error(`cannot load stencil.wgsl (${response.status})`);
-  const module = device.createShaderModule({ code: await response.text(), label: "stencil" });
+  const module = device.createShaderModule({ code: await loadText("stencil.wgsl"), label: "stencil" });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === "error");
   if (errors.length) throw new Error(`stencil.wgsl: ${errors[0].message} (line ${errors[0].lineNum})`);

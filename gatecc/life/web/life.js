@@ -4,60 +4,11 @@
 // ?test=SIZE,STEPS,SEED runs a seeded board for STEPS generations, reads it
 // back and publishes {size, steps, seed, words} as JSON in #result, with
 // document.title "gatecc-life: done" (or "gatecc-life: error: ...").
-"use strict";
-
-const $ = (id) => document.getElementById(id);
-const query = new URLSearchParams(location.search);
-const TEST = query.get("test");
-
-function setTitle(text) { document.title = "gatecc-life: " + text; }
-
-let finished = false;   // once a test run has published its result, later errors cannot change it
-
-function fail(message) {
-  if (finished) return;
-  const box = $("message");
-  box.textContent = message;
-  box.style.display = "block";
-  $("status").textContent = "";
-  setTitle("error: " + message);
-}
-
-// xorshift32, seeded: the same sequence as gatecc.life.web.seeded_board_words.
-function xorshift32(seed) {
-  let s = (seed ^ 0x9e3779b9) >>> 0;
-  if (s === 0) s = 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
-
-function seededWords(count, seed) {
-  const next = xorshift32(seed);
-  const words = new Uint32Array(count);
-  for (let i = 0; i < count; i++) words[i] = next();
-  return words;
-}
-
-async function loadText(name) {
-  const response = await fetch(name);
-  if (!response.ok) throw new Error(`cannot load ${name} (${response.status})`);
-  return response.text();
-}
+"use strict";   // $, TEST, setTitle, fail, seededWords, loadText, gpuDevice: page.js
 
 async function main() {
-  if (!navigator.gpu) {
-    fail("This browser has no WebGPU. Use a recent Chrome or Edge (or another browser with WebGPU enabled).");
-    return;
-  }
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) { fail("WebGPU is present but no GPU adapter is available."); return; }
-  const device = await adapter.requestDevice();
-  window.gateccDevice = device;   // keep the device (and its instance) alive after main() returns
-  device.addEventListener("uncapturederror", (e) => fail("WebGPU error: " + e.error.message));
+  const device = await gpuDevice();
+  if (!device) return;
 
   const [circuit, stepSrc, paintSrc] = await Promise.all(
     ["circuit.wgsl", "step.wgsl", "paint.wgsl"].map(loadText));
