@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError
-from .ir.spatial.evaluate import window_indices
+from .ir.spatial.evaluate import flat_rows, window_indices
 from .soft import COEFFICIENTS, layer_forward, neuron_coefficients
 
 #: Samples per call of the jitted forward in :func:`soft_eval` (bounds the gathered leaves' memory).
@@ -171,13 +170,7 @@ def soft_eval(net, x, hard: bool = False) -> np.ndarray:
     """
     import jax
 
-    x = np.asarray(x)
-    dims = (net.input.channels, *net.input.spatial)
-    if x.ndim == 1 + len(dims) and tuple(x.shape[1:]) == dims:
-        x = x.reshape(x.shape[0], -1)
-    if x.ndim != 2 or x.shape[1] != net.n_inputs:
-        raise InputError(f"expected inputs of shape (batch, {net.n_inputs}) or (batch, {', '.join(map(str, dims))}), "
-                         f"got {x.shape}")
+    x = flat_rows(net.input, x)
     cache = net.__dict__.setdefault("_soft_jit", {})
     if hard not in cache:
         fwd = soft_forward(net)

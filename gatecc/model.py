@@ -225,33 +225,48 @@ def checked_wiring(where: str, layer: Layer, prev_width: int) -> tuple[np.ndarra
     return a, b
 
 
-def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
-    where = f"layer{i}"
-    a, b = checked_wiring(where, layer, prev_width)
-    n = a.shape[0]
-    logits = gates = None
+
+def checked_gate_choice(where: str, layer, lead: tuple[int, ...]):
+    """(logits, gates) of ``layer``, checked: logits float, shape ``(*lead, 16)``, finite; or gates ids
+    0..15 of shape ``lead`` (uint8).  Exactly one is given (:func:`checked_wiring` checked that).
+
+    ``lead`` is ``(n,)`` for a net layer; ``(k, n)`` for a CA perception layer of k kernels (``k = -1``: any k >= 1).
+    """
+    def shaped(arr, tail):
+        want = (*lead, *tail)
+        ok = arr.ndim == len(want) and all(w == -1 and d >= 1 or d == w for d, w in zip(arr.shape, want))
+        if not ok:
+            spelled = ", ".join("n_kernels" if w == -1 else str(w) for w in want) + ("," if len(want) == 1 else "")
+            raise ModelError(f"{where}/{'logits' if tail else 'gates'}: shape {arr.shape}, expected ({spelled})")
+
     if layer.logits is not None:
         logits = np.asarray(layer.logits)
         if logits.dtype.kind != "f":
             raise ModelError(f"{where}/logits: dtype {logits.dtype} is not a float type")
-        if logits.shape != (n, 16):
-            raise ModelError(f"{where}/logits: shape {logits.shape}, expected ({n}, 16)")
+        shaped(logits, (16,))
         bad = ~np.isfinite(logits)
         if bad.any():
-            row = int(np.argwhere(bad)[0][0])
+            first = np.argwhere(bad)[0]
             what = "NaN" if np.isnan(logits).any() else "infinite values"
-            raise ModelError(f"{where}/logits: contains {what} (first in neuron {row})")
-    else:
-        gates = np.asarray(layer.gates)
-        if gates.dtype.kind not in "iu":
-            raise ModelError(f"{where}/gates: dtype {gates.dtype} is not an integer type")
-        if gates.shape != (n,):
-            raise ModelError(f"{where}/gates: shape {gates.shape}, expected ({n},)")
-        bad = (gates < 0) | (gates > 15)
-        if bad.any():
-            j = int(np.flatnonzero(bad)[0])
-            raise ModelError(f"{where}/gates: gate id {int(gates[j])} at neuron {j} is not in 0..15")
-        gates = gates.astype(np.uint8)
+            at = f"neuron {int(first[0])}" if len(lead) == 1 else f"kernel {int(first[0])}, neuron {int(first[1])}"
+            raise ModelError(f"{where}/logits: contains {what} (first in {at})")
+        return logits, None
+    gates = np.asarray(layer.gates)
+    if gates.dtype.kind not in "iu":
+        raise ModelError(f"{where}/gates: dtype {gates.dtype} is not an integer type")
+    shaped(gates, ())
+    bad = (gates < 0) | (gates > 15)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        at = f"neuron {int(first[-1])}" if len(lead) == 1 else f"kernel {int(first[0])}, neuron {int(first[1])}"
+        raise ModelError(f"{where}/gates: gate id {int(gates[tuple(first)])} at {at} is not in 0..15")
+    return None, gates.astype(np.uint8)
+
+def _checked_layer(i: int, layer: Layer, prev_width: int) -> Layer:
+    where = f"layer{i}"
+    a, b = checked_wiring(where, layer, prev_width)
+    n = a.shape[0]
+    logits, gates = checked_gate_choice(where, layer, (n,))
     return Layer(a, b, logits, gates)
 
 

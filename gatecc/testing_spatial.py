@@ -94,6 +94,22 @@ def _pool(rng, src: int, shape: MapShape) -> tuple[OrPool, MapShape]:
     return OrPool(src, size, stride, padding), MapShape(shape.channels, out)
 
 
+def _map_stages(draw, rng, shape: MapShape, max_stages: int, conv):
+    """1..max_stages random map stages after ``shape``: convs (``conv(src, shape) -> (stage, out)``), OR pools,
+    and residual ``or`` merges where a conv keeps the shape; returns (stages, shapes of every value)."""
+    stages, shapes = [], [shape]
+    for _ in range(draw(st.integers(1, max_stages))):
+        src = len(shapes) - 1
+        kind = draw(st.sampled_from(["conv", "conv", "pool", "residual"]))
+        stage, out = _pool(rng, src, shapes[src]) if kind == "pool" else conv(src, shapes[src])
+        stages.append(stage)
+        shapes.append(out)
+        if kind == "residual" and out == shapes[src]:
+            stages.append(Or(len(shapes) - 1, src))
+            shapes.append(out)
+    return stages, shapes
+
+
 @st.composite
 def spatial_programs(draw, max_input_bits: int = 64, max_stages: int = 3, rank: int | None = None,
                      head: bool | None = None, torus: bool | None = None):
@@ -110,20 +126,10 @@ def spatial_programs(draw, max_input_bits: int = 64, max_stages: int = 3, rank: 
         shape = MapShape(channels, spatial)
         if shape.size <= max_input_bits:
             break
-    stages, shapes = [], [shape]
-    for _ in range(draw(st.integers(1, max_stages))):
-        src = len(shapes) - 1
-        kind = draw(st.sampled_from(["conv", "conv", "pool", "residual"]))
-        if kind == "pool":
-            stage, out = _pool(rng, src, shapes[src])
-        else:
-            use_torus = bool(rng.integers(0, 4) == 0) if torus is None else torus
-            stage, out = _conv(rng, src, shapes[src], use_torus)
-        stages.append(stage)
-        shapes.append(out)
-        if kind == "residual" and out == shapes[src]:
-            stages.append(Or(len(shapes) - 1, src))
-            shapes.append(out)
+    def conv(src, shape):
+        return _conv(rng, src, shape, bool(rng.integers(0, 4) == 0) if torus is None else torus)
+
+    stages, shapes = _map_stages(draw, rng, shape, max_stages, conv)
     with_head = draw(st.booleans()) if head is None else head
     if with_head:
         stages.append(Flatten(len(shapes) - 1))
@@ -171,16 +177,7 @@ def conv_nets(draw, max_input_bits: int = 64, max_stages: int = 3, head: bool | 
         shape = MapShape(int(rng.integers(1, 4)), (int(rng.integers(2, 6)), int(rng.integers(2, 6))))
         if shape.size <= max_input_bits:
             break
-    stages, shapes = [], [shape]
-    for _ in range(draw(st.integers(1, max_stages))):
-        src = len(shapes) - 1
-        kind = draw(st.sampled_from(["conv", "conv", "pool", "residual"]))
-        stage, out = _pool(rng, src, shapes[src]) if kind == "pool" else _tree_conv(rng, src, shapes[src], ties)
-        stages.append(stage)
-        shapes.append(out)
-        if kind == "residual" and out == shapes[src]:
-            stages.append(Or(len(shapes) - 1, src))
-            shapes.append(out)
+    stages, shapes = _map_stages(draw, rng, shape, max_stages, lambda src, shape: _tree_conv(rng, src, shape, ties))
     if draw(st.booleans()) if head is None else head:
         stages.append(Flatten(len(shapes) - 1))
         flat, k = shapes[-1].size, int(rng.integers(1, 4))

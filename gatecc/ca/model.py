@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..model import Layer, _checked_layer, checked_wiring
+from ..model import Layer, _checked_layer, checked_gate_choice, checked_wiring
 
 #: The patch: 9 positions per channel, f = 3 * dy + dx; the cell itself is f = 4.
 PATCH = 9
@@ -164,26 +164,8 @@ def _checked_kernel_layer(where: str, layer, prev: int, kernels: int | None) -> 
         raise ModelError(f"{where}: expected a KernelLayer, got {type(layer).__name__}")
     a, b = checked_wiring(where, layer, prev)
     n = a.shape[0]
-    logits = gates = None
-    if layer.logits is not None:
-        logits = np.asarray(layer.logits)
-        if logits.dtype.kind != "f":
-            raise ModelError(f"{where}/logits: dtype {logits.dtype} is not a float type")
-        if logits.ndim != 3 or logits.shape[1:] != (n, 16) or logits.shape[0] < 1:
-            raise ModelError(f"{where}/logits: shape {logits.shape}, expected (n_kernels, {n}, 16)")
-        if not np.isfinite(logits).all():
-            raise ModelError(f"{where}/logits: contains NaN or infinite values")
-        k = logits.shape[0]
-    else:
-        gates = np.asarray(layer.gates)
-        if gates.dtype.kind not in "iu":
-            raise ModelError(f"{where}/gates: dtype {gates.dtype} is not an integer type")
-        if gates.ndim != 2 or gates.shape[1] != n or gates.shape[0] < 1:
-            raise ModelError(f"{where}/gates: shape {gates.shape}, expected (n_kernels, {n})")
-        if ((gates < 0) | (gates > 15)).any():
-            raise ModelError(f"{where}/gates: gate ids must be in 0..15")
-        gates = gates.astype(np.uint8)
-        k = gates.shape[0]
+    logits, gates = checked_gate_choice(where, layer, (-1, n))
+    k = (logits if logits is not None else gates).shape[0]
     if kernels is not None and k != kernels:
         raise ModelError(f"{where}: {k} kernels, but the first perception layer has {kernels}")
     return KernelLayer(a, b, logits, gates)

@@ -21,19 +21,28 @@ from .verify import verify_program
 _CHUNK_ROWS = 1 << 20
 
 
+def flat_rows(shape, x, what: str = "inputs") -> np.ndarray:
+    """``x`` as (batch, shape.size) rows: a (batch, C, *spatial) array is flattened channel-major.
+
+    Any other shape is one :class:`~gatecc.errors.InputError` naming both accepted shapes.
+    """
+    x = np.asarray(x)
+    dims = (shape.channels, *shape.spatial)
+    if x.ndim == 1 + len(dims) and tuple(x.shape[1:]) == dims:
+        x = x.reshape(x.shape[0], -1)
+    if x.ndim != 2 or x.shape[1] != shape.size:
+        raise InputError(f"expected {what} of shape (batch, {shape.size}) or (batch, "
+                         f"{', '.join(map(str, dims))}), got {x.shape}")
+    return x
+
+
 def check_bits(program: Program, x) -> np.ndarray:
     """``x`` as a (batch, n_inputs) uint8 0/1 array; (batch, C, *spatial) is accepted too.
 
     Raises :class:`~gatecc.errors.InputError` for another shape, a non-numeric
     dtype or a value other than 0 and 1.
     """
-    x = np.asarray(x)
-    dims = (program.input.channels, *program.input.spatial)
-    if x.ndim == 1 + len(dims) and tuple(x.shape[1:]) == dims:
-        x = x.reshape(x.shape[0], -1)
-    if x.ndim != 2 or x.shape[1] != program.n_inputs:
-        raise InputError(f"expected input bits of shape (batch, {program.n_inputs}) or (batch, "
-                         f"{', '.join(map(str, dims))}), got {x.shape}")
+    x = flat_rows(program.input, x, "input bits")
     if x.dtype != bool and not np.issubdtype(x.dtype, np.number):
         raise InputError(f"expected 0/1 input bits, got dtype {x.dtype}")
     if x.size and not np.isin(x, (0, 1)).all():
