@@ -302,6 +302,22 @@ def _scalar(arrays, key: str, kinds: str, what: str, required: bool = True):
 ENCODER_KEYS = frozenset({"encoder/kind", "encoder/n_features", "encoder/feature", "encoder/threshold"})
 
 
+def read_layer(arrays: dict[str, np.ndarray], prefix: str, cls, known: set):
+    """``cls(a, b, logits=, gates=)`` from the keys ``PREFIX/a``, ``/b`` and one of ``/logits``, ``/gates``
+    (each missing or doubled key one :class:`ModelError`); the keys read are added to ``known``."""
+    keys = {part: f"{prefix}/{part}" for part in ("a", "b", "logits", "gates")}
+    for part in ("a", "b"):
+        if keys[part] not in arrays:
+            raise ModelError(f"missing key {keys[part]!r}")
+    has_logits, has_gates = keys["logits"] in arrays, keys["gates"] in arrays
+    if not has_logits and not has_gates:
+        raise ModelError(f"missing key {keys['logits']!r} (or {keys['gates']!r})")
+    if has_logits and has_gates:
+        raise ModelError(f"{prefix}: has both logits and gates; keep one")
+    known.update(keys.values())
+    return cls(arrays[keys["a"]], arrays[keys["b"]], logits=arrays.get(keys["logits"]), gates=arrays.get(keys["gates"]))
+
+
 def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
     """Build and validate a :class:`LogicNet` from model format v1 arrays."""
     fmt = _scalar(arrays, "format", "US", "a string")
@@ -322,20 +338,7 @@ def net_from_arrays(arrays: dict[str, np.ndarray]) -> LogicNet:
     known = {"format", "version", "n_inputs", "n_layers", "groupsum_k", "groupsum_tau"}
     layers = []
     for i in range(n_layers):
-        keys = {part: f"layer{i}/{part}" for part in ("a", "b", "logits", "gates")}
-        for part in ("a", "b"):
-            if keys[part] not in arrays:
-                raise ModelError(f"missing key {keys[part]!r}")
-        has_logits, has_gates = keys["logits"] in arrays, keys["gates"] in arrays
-        if not has_logits and not has_gates:
-            raise ModelError(f"missing key {keys['logits']!r} (or {keys['gates']!r})")
-        if has_logits and has_gates:
-            raise ModelError(f"layer{i}: has both logits and gates; keep one")
-        layers.append(Layer(
-            arrays[keys["a"]], arrays[keys["b"]],
-            logits=arrays.get(keys["logits"]), gates=arrays.get(keys["gates"]),
-        ))
-        known.update(keys.values())
+        layers.append(read_layer(arrays, f"layer{i}", Layer, known))
     k = _scalar(arrays, "groupsum_k", "iu", "an integer", required=False)
     tau = _scalar(arrays, "groupsum_tau", "iuf", "a number", required=False)
     if tau is not None and k is None:

@@ -151,7 +151,7 @@ def test_not_a_zip(tmp_path):
 BAD_CA_FILE = {
     "version": (lambda a: a.update({"version": np.array(7)}), "version 7"),
     "missing layer": (lambda a: a.pop("update1/a"), "update1/a"),
-    "both logits and gates": (lambda a: a.update({"update0/gates": np.zeros(16, np.uint8)}), "exactly one"),
+    "both logits and gates": (lambda a: a.update({"update0/gates": np.zeros(16, np.uint8)}), "has both logits and gates"),
     "gate id": (lambda a: a.update({"perceive0/gates": np.full((2, 8), 16, np.uint8)}) or a.pop("perceive0/logits"),
                 "0..15"),
     "kernels differ": (lambda a: a.update({"perceive1/logits": np.zeros((3, 4, 16), np.float32)}), "kernels"),

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..files import read_npz_arrays
-from ..model import Layer, _scalar, from_file, layer_arrays, write_npz
+from ..model import Layer, _scalar, from_file, layer_arrays, read_layer, write_npz
 from .model import CAModel, KernelLayer
 
 FORMAT = "gatecc.ca"
@@ -85,16 +85,7 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> CAModel:
             raise ModelError(f"n_{name} must be in 1..10000, not {count}")
         layers = []
         for i in range(count):
-            keys = {part: f"{name}{i}/{part}" for part in ("a", "b", "logits", "gates")}
-            for part in ("a", "b"):
-                if keys[part] not in arrays:
-                    raise ModelError(f"missing key {keys[part]!r}")
-            if (keys["logits"] in arrays) == (keys["gates"] in arrays):
-                raise ModelError(f"{name}{i}: needs exactly one of {keys['logits']!r} or {keys['gates']!r}")
-            cls = KernelLayer if name == "perceive" else Layer
-            layers.append(cls(arrays[keys["a"]], arrays[keys["b"]], logits=arrays.get(keys["logits"]),
-                              gates=arrays.get(keys["gates"])))
-            known.update(keys.values())
+            layers.append(read_layer(arrays, f"{name}{i}", KernelLayer if name == "perceive" else Layer, known))
         groups[name] = layers
     for key in arrays:
         if key not in known and not key.startswith("meta/"):

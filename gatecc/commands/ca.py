@@ -10,23 +10,30 @@ import numpy as np
 from .common import CommandError, add_opt_args, announce_page, check_steps, formatter, write_output
 
 
+#: One line in ``gatecc --help``.
+SUMMARY = "run a learned cellular automaton (DiffLogic CA) on a board"
+
+#: ``gatecc ca --help``: what it does, then examples.
+DESCRIPTION = """\
+Compile a CA's per-cell circuit (perception kernels + update network: 9C inputs,
+the 3x3 neighbourhood of every channel, -> C outputs, the cell's next state) and
+step a board with it.  Boards are (H, W, C) uint8 0/1 .npy files; the model's
+boundary (torus or zeros) applies.  --async updates each cell with probability
+--fire-rate per step from a counter-based hash of (--seed, step, cell), the same
+on every target (docs/ca.md).
+
+examples:
+  gatecc ca life-ca.npz --size 64 --steps 100 -o out.npy
+  gatecc ca nb.npz --from difflogic-ca --board in.npy --steps 20 -o out.npy
+  gatecc ca checkerboard.npz --size 64 --steps 80 --async --fire-rate 0.6 --gif cb.gif
+  gatecc ca life-ca.npz --bench --size 512 --steps 50"""
+
+
 def register(sub) -> None:
     """Add the ``ca`` subcommand."""
     from ..ca.engine import TARGETS
 
-    p = sub.add_parser(
-        "ca", help="run a learned cellular automaton (DiffLogic CA) on a board", formatter_class=formatter,
-        description="Compile a CA's per-cell circuit (perception kernels + update network: 9C inputs,\n"
-                    "the 3x3 neighbourhood of every channel, -> C outputs, the cell's next state) and\n"
-                    "step a board with it.  Boards are (H, W, C) uint8 0/1 .npy files; the model's\n"
-                    "boundary (torus or zeros) applies.  --async updates each cell with probability\n"
-                    "--fire-rate per step from a counter-based hash of (--seed, step, cell), the same\n"
-                    "on every target (docs/ca.md).\n\n"
-                    "examples:\n"
-                    "  gatecc ca life-ca.npz --size 64 --steps 100 -o out.npy\n"
-                    "  gatecc ca nb.npz --from difflogic-ca --board in.npy --steps 20 -o out.npy\n"
-                    "  gatecc ca checkerboard.npz --size 64 --steps 80 --async --fire-rate 0.6 --gif cb.gif\n"
-                    "  gatecc ca life-ca.npz --bench --size 512 --steps 50")
+    p = sub.add_parser("ca", help=SUMMARY, formatter_class=formatter, description=DESCRIPTION)
     p.add_argument("model", metavar="MODEL", help="a CA model: gatecc's CA file (.npz) or, with --from "
                                                   "difflogic-ca, the notebook's flattened params/wires pytree")
     p.add_argument("--from", dest="fmt", choices=("ca", "difflogic-ca"), metavar="FORMAT",

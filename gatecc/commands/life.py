@@ -14,23 +14,30 @@ def default_model() -> str:
     return str(files("gatecc.examples") / "life.npz")
 
 
+#: One line in ``gatecc --help``.
+SUMMARY = "run a learned Game-of-Life circuit on a board"
+
+#: ``gatecc life --help``: what it does, then examples.
+DESCRIPTION = """\
+Compile a learned Life net (9 inputs: the 3x3 neighbourhood, input j = cell
+(j // 3, j % 3); 1 output: the centre's next state) and run it on a torus
+board, 64 cells per word.  With target c the whole stepping loop is
+generated C; other targets evaluate the nine neighbour planes per step.
+A 9-input circuit is small, so -O3 (everything) is the default here: it
+takes well under a second and shrinks the shipped net from 153 to 26 gates.
+
+examples:
+  gatecc life --check --steps 200        # compare every step with numpy Life
+  gatecc life --bench                    # steps/s and speed-up over the JAX model
+  gatecc life --gif life.gif --size 128 --steps 200
+  gatecc life --tui"""
+
+
 def register(sub) -> None:
     """Add the ``life`` subcommand."""
     from ..backends import target_names
 
-    p = sub.add_parser(
-        "life", help="run a learned Game-of-Life circuit on a board", formatter_class=formatter,
-        description="Compile a learned Life net (9 inputs: the 3x3 neighbourhood, input j = cell\n"
-                    "(j // 3, j % 3); 1 output: the centre's next state) and run it on a torus\n"
-                    "board, 64 cells per word.  With target c the whole stepping loop is\n"
-                    "generated C; other targets evaluate the nine neighbour planes per step.\n"
-                    "A 9-input circuit is small, so -O3 (everything) is the default here: it\n"
-                    "takes well under a second and shrinks the shipped net from 153 to 26 gates.\n\n"
-                    "examples:\n"
-                    "  gatecc life --check --steps 200        # compare every step with numpy Life\n"
-                    "  gatecc life --bench                    # steps/s and speed-up over the JAX model\n"
-                    "  gatecc life --gif life.gif --size 128 --steps 200\n"
-                    "  gatecc life --tui")
+    p = sub.add_parser("life", help=SUMMARY, formatter_class=formatter, description=DESCRIPTION)
     p.add_argument("--model", metavar="MODEL", help="a Life model (default: the shipped examples/life.npz)")
     p.add_argument("--size", type=int, default=512, help="board side in cells, a multiple of 64 (default 512)")
     p.add_argument("--steps", type=int, default=100, help="generations to run (default 100)")

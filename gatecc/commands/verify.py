@@ -9,19 +9,27 @@ from .common import formatter
 EXIT_EQUAL, EXIT_DIFFERENT = 0, 1
 
 
+#: One line in ``gatecc --help``.
+SUMMARY = "prove two circuits or models equal (or print a counterexample)"
+
+#: ``gatecc verify --help``: what it does, then examples.
+DESCRIPTION = """\
+Prove that A and B compute the same function of their inputs.  Up to 20 inputs
+every input row is evaluated; wider circuits are decided by SAT (python-sat),
+after random simulation and SAT sweeping.  When they differ, an input row and
+both outputs are printed.  A and B may be any loadable files (.npz, .gir,
+.aig, ...); GroupSum counts compare as numbers.
+
+exit status: 0 equal, 1 different, 2 bad input
+
+example: gatecc verify model.npz model.aig"""
+
+
 def register(sub) -> None:
     """Add the ``verify`` subcommand."""
     from ..load import format_names
 
-    p = sub.add_parser(
-        "verify", help="prove two circuits or models equal (or print a counterexample)", formatter_class=formatter,
-        description="Prove that A and B compute the same function of their inputs.  Up to 20 inputs\n"
-                    "every input row is evaluated; wider circuits are decided by SAT (python-sat),\n"
-                    "after random simulation and SAT sweeping.  When they differ, an input row and\n"
-                    "both outputs are printed.  A and B may be any loadable files (.npz, .gir,\n"
-                    ".aig, ...); GroupSum counts compare as numbers.\n\n"
-                    "exit status: 0 equal, 1 different, 2 bad input\n\n"
-                    "example: gatecc verify model.npz model.aig")
+    p = sub.add_parser("verify", help=SUMMARY, formatter_class=formatter, description=DESCRIPTION)
     p.add_argument("a", metavar="A", help="first circuit or model file")
     p.add_argument("b", metavar="B", help="second circuit or model file")
     p.add_argument("--from-a", dest="fmt_a", metavar="FORMAT", choices=format_names(),
