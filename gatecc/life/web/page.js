@@ -76,13 +76,12 @@ function bindBuffers(device, pipeline, buffers) {
 
 // The board both pages step: two storage buffers of nWords u32 (the step reads
 // buffers[current] and writes the other), a 16-byte uniform for the step's
-// parameters, and one read-back buffer.  read() copies the current buffer out;
-// callers keep at most one read() in flight (drawer below sees to that), as a
-// mapped buffer cannot be mapped again.
+// parameters, and one read-back buffer.  read() copies the current buffer out.
 function pingPongBoard(device, nWords) {
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const readback = device.createBuffer({ size: nWords * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  return {
+  let reading = Promise.resolve();
+  const board = {
     nWords,
     buffers: [0, 1].map(() => device.createBuffer({ size: nWords * 4, usage: STORAGE })),
     params: device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
@@ -92,16 +91,24 @@ function pingPongBoard(device, nWords) {
       device.queue.writeBuffer(this.buffers[this.current], 0, words);
       this.generation = 0;
     },
-    async read() {
-      const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(this.buffers[this.current], 0, readback, 0, nWords * 4);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const words = new Uint32Array(readback.getMappedRange()).slice();
-      readback.unmap();
+    // Reads queue behind one another: a buffer being mapped cannot be mapped again, and the
+    // animation's draw() and a script's readBoard() may ask at the same time.
+    read() {
+      const words = reading.then(() => readOnce(this.buffers[this.current]));
+      reading = words.catch(() => {});
       return words;
     },
   };
+  async function readOnce(buffer) {
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, readback, 0, nWords * 4);
+    device.queue.submit([encoder.finish()]);
+    await readback.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(readback.getMappedRange()).slice();
+    readback.unmap();
+    return words;
+  }
+  return board;
 }
 
 // One compute pass of `pipeline` with bind group `group` over `counts` workgroups, recorded into `encoder`.
