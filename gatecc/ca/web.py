@@ -67,4 +67,4 @@ def write_page(directory: str | Path, model: CAModel, model_name: str, height: i
         "fireseed": str(firing.check_seed(seed)),
         "mode": "synchronous" if fire_rate is None else f"asynchronous, fire rate {fire_rate:g}",
     }
-    return write_site(directory, "gatecc.ca", fields, {"stencil.wgsl": shader}, STATIC_FILES)
+    return write_site(directory, "gatecc.ca", "ca.html", fields, {"stencil.wgsl": shader}, STATIC_FILES)

@@ -5,7 +5,7 @@
 // synchronous, 1: asynchronous with that fire-mask seed and 24-bit threshold),
 // reads it back and publishes {steps, seed, words} as JSON in #result, with
 // document.title "gatecc-ca: done" (or "gatecc-ca: error: ...").
-"use strict";   // $, TEST, setTitle, fail, seededWords, loadText, gpuDevice: page.js
+"use strict";   // $, TEST, fail, seededWords, loadText, gpuDevice and the board helpers: page.js
 
 async function main() {
   const device = await gpuDevice();
@@ -23,47 +23,23 @@ async function main() {
   }
   const NW = W / 32, plane = H * NW, nWords = C * plane;
 
-  const module = device.createShaderModule({ code: await loadText("stencil.wgsl"), label: "stencil" });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === "error");
-  if (errors.length) throw new Error(`stencil.wgsl: ${errors[0].message} (line ${errors[0].lineNum})`);
+  const module = await compileShader(device, await loadText("stencil.wgsl"), "stencil.wgsl");
   const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "step" } });
 
-  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const boards = [0, 1].map(() => device.createBuffer({ size: nWords * 4, usage: STORAGE }));
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const groups = [0, 1].map((i) => device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [params, boards[i], boards[1 - i]].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  }));
+  const board = pingPongBoard(device, nWords);
+  const groups = [0, 1].map((i) => bindBuffers(device, pipeline, [board.params, board.buffers[i], board.buffers[1 - i]]));
   const total = Math.ceil(plane / WG), gx = Math.min(total, 65535), gy = Math.ceil(total / gx);
 
-  let current = 0, generation = 0;
   // One submission per step: the step number t (from the last load) is a uniform the hash reads.
   function runSteps(n) {
     for (let i = 0; i < n; i++) {
-      device.queue.writeBuffer(params, 0, new Uint32Array([generation, fireSeed, threshold, fire ? 1 : 0]));
+      device.queue.writeBuffer(board.params, 0, new Uint32Array([board.generation, fireSeed, threshold, fire ? 1 : 0]));
       const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, groups[current]);
-      pass.dispatchWorkgroups(gx, gy, 1);
-      pass.end();
+      computePass(encoder, pipeline, groups[board.current], gx, gy, 1);
       device.queue.submit([encoder.finish()]);
-      current ^= 1;
-      generation += 1;
+      board.current ^= 1;
+      board.generation += 1;
     }
-  }
-
-  const readback = device.createBuffer({ size: nWords * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  async function readBoard() {
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(boards[current], 0, readback, 0, nWords * 4);
-    device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(GPUMapMode.READ);
-    const words = new Uint32Array(readback.getMappedRange()).slice();
-    readback.unmap();
-    return words;
   }
 
   const canvas = $("board");
@@ -73,14 +49,10 @@ async function main() {
   const view = canvas.getContext("2d");
   const image = view.createImageData(W, H);
   const rgba = image.data;
-  const on = new Uint8Array(C);
   $("legend").innerHTML = colours.map((c, i) => `<span style="background: rgb(${c.join(",")})"></span>channel ${i}`).join("");
 
-  let drawing = false;
-  async function draw() {
-    if (drawing) return;
-    drawing = true;
-    const words = await readBoard();
+  // Every cell in the mean colour of its live channels (dark when none is live).
+  const draw = drawer(board, (words) => {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         let n = 0, r = 0, g = 0, b = 0;
@@ -95,51 +67,17 @@ async function main() {
       }
     }
     view.putImageData(image, 0, 0);
-    drawing = false;
-  }
-
-  function load(words) {
-    device.queue.writeBuffer(boards[current], 0, words);
-    generation = 0;
-  }
+  });
 
   if (TEST) {
-    load(seededWords(nWords, seed));
+    board.load(seededWords(nWords, seed));
     runSteps(steps);
-    const words = Array.from(await readBoard());
-    await draw();
-    $("result").textContent = JSON.stringify({ steps, seed, words });
-    $("status").textContent = `test: ${H}x${W}x${C}, ${steps} steps, seed ${seed}: done`;
-    finished = true;
-    setTitle("done");
+    await publishTest(board, draw, { steps, seed }, `test: ${H}x${W}x${C}, ${steps} steps, seed ${seed}: done`);
     return;
   }
 
-  load(seededWords(nWords, seed));
-  let playing = true, stepsPerFrame = 1;
-  $("play").onclick = () => { playing = !playing; $("play").textContent = playing ? "Pause" : "Play"; };
-  $("step").onclick = () => { playing = false; $("play").textContent = "Play"; runSteps(1); };
-  $("random").onclick = () => load(seededWords(nWords, (Math.random() * 2 ** 32) >>> 0));
-  $("clear").onclick = () => load(new Uint32Array(nWords));
-  $("speed").oninput = (e) => {
-    stepsPerFrame = 2 ** parseInt(e.target.value, 10);
-    $("speed-label").textContent = String(stepsPerFrame);
-  };
-  let lastTime = performance.now(), lastGeneration = 0, rate = 0;
-  function frame(now) {
-    if (playing) runSteps(stepsPerFrame);
-    draw();
-    if (now - lastTime >= 500) {
-      rate = ((generation - lastGeneration) * 1000) / (now - lastTime);
-      lastTime = now;
-      lastGeneration = generation;
-    }
-    $("status").textContent = `step ${generation} \u00b7 ${rate.toFixed(0)} steps/s`;
-    requestAnimationFrame(frame);
-  }
-  window.gateccCA = { readBoard, generation: () => generation };
-  setTitle("running");
-  requestAnimationFrame(frame);
+  window.gateccCA = { readBoard: () => board.read(), generation: () => board.generation };
+  runInteractive(board, seed, runSteps, draw, (generation, rate) => `step ${generation} \u00b7 ${rate.toFixed(0)} steps/s`);
 }
 
 main().catch((e) => fail(e.message || String(e)));

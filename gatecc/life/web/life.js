@@ -4,7 +4,7 @@
 // ?test=SIZE,STEPS,SEED runs a seeded board for STEPS generations, reads it
 // back and publishes {size, steps, seed, words} as JSON in #result, with
 // document.title "gatecc-life: done" (or "gatecc-life: error: ...").
-"use strict";   // $, TEST, setTitle, fail, seededWords, loadText, gpuDevice: page.js
+"use strict";   // $, TEST, fail, seededWords, loadText, gpuDevice and the board helpers: page.js
 
 async function main() {
   const device = await gpuDevice();
@@ -21,33 +21,19 @@ async function main() {
   if (!(size >= 32 && size % 32 === 0)) { fail(`board size must be a positive multiple of 32, not ${size}`); return; }
   const wpr = size / 32, nWords = size * wpr;
 
-  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const boards = [0, 1].map(() => device.createBuffer({ size: nWords * 4, usage: STORAGE }));
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const board = pingPongBoard(device, nWords);
   const MAX_PAINT = 4096;
   const paintList = device.createBuffer({ size: MAX_PAINT * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  const writeParams = (count) => device.queue.writeBuffer(params, 0, new Uint32Array([size, wpr, count, 0]));
+  const writeParams = (count) => device.queue.writeBuffer(board.params, 0, new Uint32Array([size, wpr, count, 0]));
   writeParams(0);
 
-  const compile = async (code, label) => {
-    const module = device.createShaderModule({ code, label });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === "error");
-    if (errors.length) throw new Error(`${label}: ${errors[0].message} (line ${errors[0].lineNum})`);
-    return module;
-  };
-  const stepModule = await compile(circuit + "\n" + stepSrc, "step");
-  const paintModule = await compile(paintSrc, "paint");
-
+  const stepModule = await compileShader(device, circuit + "\n" + stepSrc, "step");
+  const paintModule = await compileShader(device, paintSrc, "paint");
   const stepPipeline = device.createComputePipeline({ layout: "auto", compute: { module: stepModule, entryPoint: "step" } });
   const paintPipeline = device.createComputePipeline({ layout: "auto", compute: { module: paintModule, entryPoint: "paint" } });
-
-  const group = (pipeline, buffers) => device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  const stepGroups = [group(stepPipeline, [params, boards[0], boards[1]]), group(stepPipeline, [params, boards[1], boards[0]])];
-  const paintGroups = boards.map((b) => group(paintPipeline, [params, paintList, b]));
+  const [a, b] = board.buffers;
+  const stepGroups = [bindBuffers(device, stepPipeline, [board.params, a, b]), bindBuffers(device, stepPipeline, [board.params, b, a])];
+  const paintGroups = board.buffers.map((buf) => bindBuffers(device, paintPipeline, [board.params, paintList, buf]));
 
   // The view: the board is read back and drawn one pixel per cell into a 2D
   // canvas (CSS scales it up), which works wherever WebGPU compute does.
@@ -58,82 +44,37 @@ async function main() {
   const image = view.createImageData(size, size);
   const pixels = new Uint32Array(image.data.buffer);
   const ALIVE = 0xffd9f2ed, DEAD = 0xff1a1210;   // ABGR: pale green-white on dark blue
-  const readback = device.createBuffer({ size: nWords * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-
-  let current = 0;
-  let generation = 0;
   const workgroups = Math.ceil(nWords / 64);
 
+  // All n steps in one submission: the step shader reads nothing that changes between steps.
   function runSteps(n) {
     const encoder = device.createCommandEncoder();
     for (let i = 0; i < n; i++) {
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(stepPipeline);
-      pass.setBindGroup(0, stepGroups[current]);
-      pass.dispatchWorkgroups(workgroups);
-      pass.end();
-      current ^= 1;
+      computePass(encoder, stepPipeline, stepGroups[board.current], workgroups);
+      board.current ^= 1;
     }
     device.queue.submit([encoder.finish()]);
-    generation += n;
+    board.generation += n;
   }
 
-  async function readBoard() {
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(boards[current], 0, readback, 0, nWords * 4);
-    device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(GPUMapMode.READ);
-    const words = new Uint32Array(readback.getMappedRange()).slice();
-    readback.unmap();
-    return words;
-  }
-
-  let drawing = false;
-  async function draw() {
-    if (drawing) return;   // at most one read-back in flight
-    drawing = true;
-    const words = await readBoard();
+  const draw = drawer(board, (words) => {
     for (let i = 0; i < nWords; i++) {
       const w = words[i], base = i * 32;   // word i holds cells base .. base + 31 of the row-major board
       for (let b = 0; b < 32; b++) pixels[base + b] = (w >>> b) & 1 ? ALIVE : DEAD;
     }
     view.putImageData(image, 0, 0);
-    drawing = false;
-  }
-
-  function load(words) {
-    device.queue.writeBuffer(boards[current], 0, words);
-    generation = 0;
-  }
+  });
 
   if (TEST) {
-    load(seededWords(nWords, seed));
+    board.load(seededWords(nWords, seed));
     for (let done = 0; done < steps; done += 64) runSteps(Math.min(64, steps - done));
-    const words = Array.from(await readBoard());
-    await draw();
-    $("result").textContent = JSON.stringify({ size, steps, seed, words });
-    $("status").textContent = `test: ${size}x${size}, ${steps} steps, seed ${seed}: done`;
-    finished = true;
-    setTitle("done");
+    await publishTest(board, draw, { size, steps, seed }, `test: ${size}x${size}, ${steps} steps, seed ${seed}: done`);
     return;
   }
 
-  // Interactive page.
-  load(seededWords(nWords, seed));
-  let playing = true;
-  let stepsPerFrame = 1;
+  // Interactive page: the shared controls, plus drawing on the board with the pointer.
   const pending = [];
   let painting = null;
-
-  $("play").onclick = () => { playing = !playing; $("play").textContent = playing ? "Pause" : "Play"; };
-  $("step").onclick = () => { playing = false; $("play").textContent = "Play"; runSteps(1); };
-  $("random").onclick = () => load(seededWords(nWords, (Math.random() * 2 ** 32) >>> 0));
-  $("clear").onclick = () => load(new Uint32Array(nWords));
-  $("speed").oninput = (e) => {
-    stepsPerFrame = 2 ** parseInt(e.target.value, 10);
-    $("speed-label").textContent = String(stepsPerFrame);
-  };
-
   const cellAt = (event) => {
     const rect = canvas.getBoundingClientRect();
     const x = Math.floor(((event.clientX - rect.left) / rect.width) * size);
@@ -149,38 +90,22 @@ async function main() {
   canvas.addEventListener("pointermove", (e) => { if (painting !== null) pending.push([...cellAt(e), painting]); });
   canvas.addEventListener("pointerup", () => { painting = null; });
 
+  // Cells drawn since the last frame, set by the paint shader before the frame's steps.
   function flushPaint() {
     if (!pending.length) return;
     const cells = pending.splice(0, MAX_PAINT);
     device.queue.writeBuffer(paintList, 0, new Uint32Array(cells.flat()));
     writeParams(cells.length);
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(paintPipeline);
-    pass.setBindGroup(0, paintGroups[current]);
-    pass.dispatchWorkgroups(1);
-    pass.end();
+    computePass(encoder, paintPipeline, paintGroups[board.current], 1);
     device.queue.submit([encoder.finish()]);
   }
 
-  let lastTime = performance.now(), lastGeneration = 0, rate = 0;
-  function frame(now) {
-    flushPaint();
-    if (playing) runSteps(stepsPerFrame);
-    draw();
-    if (now - lastTime >= 500) {
-      rate = ((generation - lastGeneration) * 1000) / (now - lastTime);
-      lastTime = now;
-      lastGeneration = generation;
-    }
-    $("status").textContent = `generation ${generation} \u00b7 ${rate.toFixed(0)} steps/s \u00b7 ` +
-      `${((rate * size * size) / 1e6).toFixed(1)} M cell updates/s`;
-    requestAnimationFrame(frame);
-  }
   // For scripted checks (the browser tests): read the board, count generations.
-  window.gateccLife = { readBoard, generation: () => generation, size };
-  setTitle("running");
-  requestAnimationFrame(frame);
+  window.gateccLife = { readBoard: () => board.read(), generation: () => board.generation, size };
+  runInteractive(board, seed, runSteps, draw, (generation, rate) =>
+    `generation ${generation} \u00b7 ${rate.toFixed(0)} steps/s \u00b7 ` +
+    `${((rate * size * size) / 1e6).toFixed(1)} M cell updates/s`, flushPaint);
 }
 
 main().catch((e) => fail(e.message || String(e)));
