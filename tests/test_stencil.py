@@ -8,7 +8,7 @@ from gatecc.backends.stencil import StencilEngine, pack_planes, unpack_planes
 from gatecc.ir.builder import Builder
 from gatecc.ir.spatial.firing import fire_mask
 from gatecc.ir.spatial import Conv, MapShape, Program, evaluate_program
-from tests.backend_support import runnable_targets
+from backend_support import runnable_targets
 
 ENGINE_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "llvm", "wgsl")]
 

@@ -10,7 +10,7 @@ from gatecc.backends.stencil import compile_program
 from gatecc.ir.builder import Builder
 from gatecc.ir.spatial import Conv, Dense, Flatten, MapShape, Or, OrPool, Program, evaluate_program
 from gatecc.testing_spatial import random_kernel, spatial_programs
-from tests.backend_support import runnable_targets
+from backend_support import runnable_targets
 
 PROGRAM_TARGETS = [p for p in runnable_targets() if p.values[0] in ("c", "llvm", "wgsl")]
 
