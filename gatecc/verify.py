@@ -193,62 +193,18 @@ def _sink_pairs(net, sa, sb, by_output: bool) -> list[tuple[int, int]]:
 
 
 def _sat(ga, gb, by_output: bool, seed: int):
-    from .ir.logic.fraig import fraig
-    from .ir.logic.sat import SatChecker
-    from .ir.logic.sim import literal_value, random_patterns, simulate
+    from .ir.logic.sweep import prove_pairs
     from .ir.logic.xag import XAG, add_graph
 
     net = XAG(ga.n_inputs)
     sa, sb = add_graph(net, ga), add_graph(net, gb)
-    pairs = _sink_pairs(net, sa, sb, by_output)
-
-    def lit(i):
-        return 0 if i < 0 else net.sinks[i]
-
-    # Random simulation first: most differences show up at once.
-    width = 4096
-    patterns = random_patterns(net.n_inputs, width, seed)
-    vals = simulate(net, patterns, width)
-    for i, j in pairs:
-        diff = literal_value(vals, lit(i), width) ^ literal_value(vals, lit(j), width)
-        if diff:
-            k = (diff & -diff).bit_length() - 1
-            return np.array([(p >> k) & 1 for p in patterns], dtype=np.uint8), {"found_by": "simulation"}
-    def differing(sigs):
-        for i, j in pairs:
-            diff = literal_value(sigs.vals, lit(i), sigs.width) ^ literal_value(sigs.vals, lit(j), sigs.width)
-            if diff:
-                k = (diff & -diff).bit_length() - 1
-                return np.array([(p >> k) & 1 for p in sigs.patterns], dtype=np.uint8)
-        return None
-
-    # SAT sweeping merges what the two share; its counterexamples often expose an output.
-    final = []
-    stats = fraig(net, budget=100, seed=seed, signatures=final, stop=lambda s: differing(s) is not None)
-    details = {"merged": stats.merged, "sat_calls": stats.candidates - stats.local, "local_proofs": stats.local}
-    sigs = final[0]
-    sigs.refresh()
-    row = differing(sigs)
-    if row is not None and _differs(ga, gb, row, by_output):
-        details["found_by"] = "sat sweeping"
-        return row, details
-    # (A signature difference the reference evaluator does not confirm is a
-    # stale signature, not a counterexample: the SAT questions below decide.)
-    # Settle the remaining pairs with growing conflict budgets, so that an easy
-    # difference anywhere is found before a hard pair is ground through.
-    open_pairs = [(lit(i), lit(j)) for i, j in pairs if lit(i) != lit(j)]
-    with SatChecker(net) as sat:
-        for budget in (1000, 30000, None):
-            undecided = []
-            for x, y in open_pairs:
-                details["sat_calls"] += 1
-                answer = sat.equal(x, y, budget)
-                if answer is False:
-                    return np.array(sat.input_bits(), dtype=np.uint8), details
-                if answer is None:
-                    undecided.append((x, y))
-            open_pairs = undecided
-    return None, details
+    pairs = [(0 if i < 0 else net.sinks[i], 0 if j < 0 else net.sinks[j])
+             for i, j in _sink_pairs(net, sa, sb, by_output)]
+    outcome = prove_pairs(net, pairs, seed=seed)
+    details = outcome.stats.as_dict()
+    if outcome.differs is None:
+        return None, details
+    return np.array(outcome.differs, dtype=np.uint8), details
 
 
 def equivalent(a, b, *, method: str = "auto", exhaustive_limit: int = EXHAUSTIVE_LIMIT, seed: int = 0,
