@@ -33,7 +33,7 @@ from .xag import XAG
 
 SOLVER = "cadical195"
 #: Conflict budgets of the rounds (per node question, and the pairs' budget is ten times it); None: unlimited.
-BUDGETS = (200, 5000, None)
+BUDGETS = (30, 1000, None)
 
 
 @dataclass
@@ -201,7 +201,7 @@ class _Round:
                 members = groups.get(key) if sweeping and side[n] != 3 else None
                 merged = False
                 if members:
-                    for r in members[:self.candidates]:
+                    for r in [r for r in members if side[r] != side[n]][:self.candidates]:
                         target = lit_of[r] ^ phase ^ self.key(r)[1]
                         if target == lit:
                             stats.structural += 1
