@@ -23,12 +23,16 @@ a larger budget; the last round asks the pairs with no budget at all.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .fraig import local_equal
 from .sat import SatChecker
 from .sim import propagate, random_patterns
+from .sweep_classes import Classes
 from .xag import XAG
 
 SOLVER = "cadical195"
@@ -106,17 +110,56 @@ def _first_difference(vals, pairs, full: int) -> int | None:
     return None
 
 
-class _Round:
-    """One sweep of ``net``'s cone of ``pairs`` into a fresh network."""
+def _neighbours(row: list[int], limit: int, rng: random.Random) -> list[list[int]]:
+    """``row`` and copies of it with one input flipped (all inputs, or ``limit`` of them chosen at random).
 
-    def __init__(self, net: XAG, pairs, pats: _Patterns, budget, stats: SweepStats, candidates: int, local: bool):
+    A counterexample's distance-1 neighbours split many more candidate
+    classes than the counterexample alone (ABC's fraig does the same).
+    """
+    flips = range(len(row)) if len(row) <= limit else rng.sample(range(len(row)), limit)
+    out = [row]
+    for i in flips:
+        other = list(row)
+        other[i] ^= 1
+        out.append(other)
+    return out
+
+
+class _Round:
+    """One sweep of ``net``'s cone of ``pairs`` into a fresh network.
+
+    Candidate classes are made once from the simulation of the whole cone
+    (a node and its complement share one; a node alone in its class is
+    never a candidate again) and only split afterwards, by the new
+    patterns' bits, which keeps a re-simulation's cost independent of how
+    many patterns came before.
+    """
+
+    def __init__(self, net: XAG, pairs, pats: _Patterns, budget, stats: SweepStats, candidates: int, local: bool,
+                 seed: int):
         self.net, self.pairs, self.pats, self.budget, self.stats = net, pairs, pats, budget, stats
         self.candidates, self.local = candidates, local
+        self.rng = random.Random(seed)
         seen = bytearray(net.n_nodes)
         seen[:net.n_inputs + 1] = b"\x01" * (net.n_inputs + 1)
         self.order = net.postorder(sorted({v >> 1 for p in pairs for v in p}), seen)
         self.side = self._sides(net, pairs)
-        self.vals = _simulate(net, self.order, pats.words, pats.width)
+        vals = _simulate(net, self.order, pats.words, pats.width)
+        self.hit = _first_difference(vals, pairs, (1 << pats.width) - 1)
+        phase = bytearray(net.n_nodes)
+        full = (1 << pats.width) - 1
+        groups: dict[int, list[int]] = {}
+        for n in list(range(net.n_inputs + 1)) + self.order:
+            v = vals[n]
+            if v & 1:
+                phase[n] = 1
+                v ^= full
+            groups.setdefault(v, []).append(n)
+        self.phase = phase
+        self.classes = Classes(net.n_nodes, groups.values(), phase)
+        for n in range(net.n_inputs + 1):
+            if self.classes.cls[n] >= 0:
+                self.classes.reps[self.classes.cls[n]].append(n)
         self.pending: list[list[int]] = []
 
     def _sides(self, net: XAG, pairs) -> bytearray:
@@ -141,36 +184,20 @@ class _Round:
                     stack.append(net.fb[n] >> 1)
         return side
 
-    def key(self, node: int) -> tuple[int, int]:
-        """(signature with pattern 0 reading 0, phase)."""
-        v = self.vals[node]
-        if v & 1:
-            return v ^ ((1 << self.pats.width) - 1), 1
-        return v, 0
-
-    def refresh(self, reps: list[int]) -> tuple[dict, int | None]:
-        """Simulate the queued counterexamples; new classes of ``reps``, and a pattern telling a pair apart."""
-        first = self.pats.width
-        k = len(self.pending)
-        extra = self.pats.append(self.pending)
-        self.pending = []
-        new = _simulate(self.net, self.order, extra, k)
-        vals = self.vals
-        for n in self.order:
-            v = new[n]
-            if v:
-                vals[n] |= v << first
-        for i, w in enumerate(extra):
-            vals[i + 1] |= w << first
-        self.stats.resimulations += 1
-        hit = _first_difference(new, self.pairs, (1 << k) - 1)
-        return self.classes(reps), None if hit is None else first + hit
-
-    def classes(self, reps: list[int]) -> dict:
-        groups: dict[int, list[int]] = {}
-        for r in reps:
-            groups.setdefault(self.key(r)[0], []).append(r)
-        return groups
+    def refresh(self) -> int | None:
+        """Simulate the queued counterexamples and split the classes; a pattern telling a pair apart, or None."""
+        while self.pending:
+            rows, self.pending = self.pending[:64], self.pending[64:]
+            first = self.pats.width
+            k = len(rows)
+            extra = self.pats.append(rows)
+            new = _simulate(self.net, self.order, extra, k)
+            self.stats.resimulations += 1
+            hit = _first_difference(new, self.pairs, (1 << k) - 1)
+            if hit is not None:
+                return first + hit
+            self.classes.split(np.fromiter(new, dtype=np.uint64, count=len(new)), (1 << k) - 1)
+        return None
 
     def run(self, deadline: float | None):
         """Sweep, then ask the pairs still apart, with the same solver.
@@ -179,17 +206,17 @@ class _Round:
         index telling a pair apart or None, SAT counterexample bits or None).
         """
         net, stats = self.net, self.stats
-        hit = _first_difference(self.vals, self.pairs, (1 << self.pats.width) - 1)
-        if hit is not None:
-            return None, None, hit, None
+        if self.hit is not None:
+            return None, None, self.hit, None
         new = XAG(net.n_inputs)
         lit_of = [0] * net.n_nodes
         for i in range(net.n_inputs + 1):
             lit_of[i] = 2 * i
-        reps = list(range(net.n_inputs + 1))
-        groups = self.classes(reps)
-        kind, fa, fb, side = net.kind, net.fa, net.fb, self.side
-        refresh_every = max(1, len(self.order) // 4096)
+        kind, fa, fb, side, phase = net.kind, net.fa, net.fb, self.side, self.phase
+        classes = self.classes
+        cls = classes.cls
+        merged = bytearray(net.n_nodes)
+        limit = 63
         sweeping = True
         with SatChecker(new, solver=SOLVER) as sat:
             for n in self.order:
@@ -197,17 +224,16 @@ class _Round:
                 lit = new.make(kind[n], lit_of[a >> 1] ^ (a & 1), lit_of[b >> 1] ^ (b & 1))
                 lit_of[n] = lit
                 stats.nodes += 1
-                key, phase = self.key(n)
-                members = groups.get(key) if sweeping and side[n] != 3 else None
-                merged = False
-                if members:
-                    for r in [r for r in members if side[r] != side[n]][:self.candidates]:
-                        target = lit_of[r] ^ phase ^ self.key(r)[1]
+                c = cls[n]
+                if c < 0:
+                    continue
+                if sweeping and side[n] != 3:
+                    for r in [r for r in classes.reps[c] if side[r] != side[n]][:self.candidates]:
+                        target = lit_of[r] ^ phase[n] ^ phase[r]
                         if target == lit:
                             stats.structural += 1
-                            merged = True
-                            break
-                        if self.local and local_equal(new, lit, target):
+                            answer = True
+                        elif self.local and local_equal(new, lit, target):
                             stats.local += 1
                             answer = True
                         else:
@@ -216,24 +242,23 @@ class _Round:
                                 stats.proved += 1
                         if answer:
                             lit_of[n] = target
-                            merged = True
+                            merged[n] = 1
                             break
                         if answer is None:
                             stats.undecided += 1
                         else:
                             stats.disproved += 1
-                            self.pending.append(sat.input_bits())
-                if not merged:
-                    reps.append(n)
-                    groups.setdefault(key, []).append(n)
-                if len(self.pending) >= refresh_every:
-                    groups, hit = self.refresh(reps)
+                            self.pending += _neighbours(sat.input_bits(), limit, self.rng)
+                if not merged[n]:
+                    classes.reps[c].append(n)
+                if self.pending:            # one counterexample and its neighbours: at most 64 patterns
+                    hit = self.refresh()
                     if hit is not None:
                         return None, None, hit, None
                 if sweeping and deadline is not None and time.perf_counter() > deadline:
                     sweeping = False        # past the time limit: rebuild the rest unchecked
             if self.pending:
-                _, hit = self.refresh([])
+                hit = self.refresh()
                 if hit is not None:
                     return None, None, hit, None
             pairs = [(lit_of[x >> 1] ^ (x & 1), lit_of[y >> 1] ^ (y & 1)) for x, y in self.pairs]
@@ -272,7 +297,7 @@ def prove_pairs(net: XAG, pairs, *, seed: int = 0, width: int = 2048, budgets=BU
         if not pairs:
             break
         stats.rounds += 1
-        rnd = _Round(net, pairs, pats, budget, stats, candidates, local)
+        rnd = _Round(net, pairs, pats, budget, stats, candidates, local, seed + stats.rounds)
         stats.sizes.append(len(rnd.order))
         net, pairs, hit, cex = rnd.run(deadline)
         if hit is not None or cex is not None:
