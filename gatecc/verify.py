@@ -8,14 +8,17 @@
         print(result.counterexample)
 
 Up to ``exhaustive_limit`` (20) inputs every input row is evaluated with the
-reference evaluator.  Wider circuits go to SAT: both are built into one XOR-AND
-network over shared inputs, random simulation looks for a quick
-counterexample, SAT sweeping (:mod:`gatecc.ir.logic.fraig`) merges the
-internal nodes the two have in common (most of them proved by exhaustive
-simulation over a small common cut, the rest by SAT), and a SAT solver (python-sat) settles
-each output pair that is still different.  The answer is a proof either way:
-"equal" is never a guess, and a counterexample is checked with the reference
-evaluator before it is reported.
+reference evaluator.  Wider circuits go to SAT sweeping
+(:mod:`gatecc.ir.logic.sweep`, described in docs/verify.md): both are built
+into one structurally hashed XOR-AND network over shared inputs (the miter
+without its XORs), random simulation looks for a quick counterexample, then
+the cone of the output pairs is swept from the inputs up, candidate nodes
+proved equal by exhaustive simulation over a small cut or by one incremental
+SAT solver (CaDiCaL 1.9.5 through python-sat, under assumptions, with a
+conflict budget per question that later rounds raise), each counterexample
+and its neighbours fed back into simulation.  The answer is a proof either
+way: "equal" is never a guess (the last round has no budget), and a
+counterexample is checked with the reference evaluator before it is reported.
 
 Outputs are compared one by one (bits as bits, GroupSum counts as numbers).
 When the two output lists have different shapes but the same number of bits
@@ -117,11 +120,6 @@ def _differing_outputs(ga, gb, row: np.ndarray, by_output: bool) -> tuple[list[i
         return [k for k, (x, y) in enumerate(zip(va, vb)) if x != y], va, vb
     fa, fb = _flat_bits(ga, row), _flat_bits(gb, row)
     return [k for k, (x, y) in enumerate(zip(fa, fb)) if x != y], va, vb
-
-
-def _differs(ga, gb, row: np.ndarray, by_output: bool) -> bool:
-    """Whether the reference evaluator sees the two graphs differ on ``row``."""
-    return bool(_differing_outputs(ga, gb, row, by_output)[0])
 
 
 def _counterexample(ga, gb, row: np.ndarray, by_output: bool) -> Counterexample:

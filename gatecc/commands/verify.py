@@ -15,10 +15,13 @@ SUMMARY = "prove two circuits or models equal (or print a counterexample)"
 #: ``gatecc verify --help``: what it does, then examples.
 DESCRIPTION = """\
 Prove that A and B compute the same function of their inputs.  Up to 20 inputs
-every input row is evaluated; wider circuits are decided by SAT (python-sat),
-after random simulation and SAT sweeping.  When they differ, an input row and
-both outputs are printed.  A and B may be any loadable files (.npz, .gir,
-.aig, ...); GroupSum counts compare as numbers.
+every input row is evaluated; wider circuits are decided by SAT sweeping: a
+structurally hashed miter, random simulation, then candidate equal nodes
+proved from the inputs up by one incremental SAT solver (CaDiCaL through
+python-sat) with escalating conflict budgets, counterexamples fed back into
+simulation (docs/verify.md).  When they differ, an input row (checked with
+the reference evaluator) and both outputs are printed.  A and B may be any
+loadable files (.npz, .gir, .aig, ...); GroupSum counts compare as numbers.
 
 exit status: 0 equal, 1 different, 2 bad input
 
