@@ -1,27 +1,21 @@
 """SAT sweeping: merge nodes that compute the same function (or its complement).
 
-Random simulation groups nodes by their value signature (a node and its
-complement share a group); walking the network in topological order, each
-node is checked against the earlier members of its group with an
-incremental SAT solver (:mod:`.sat`).  Proven equal: the node is replaced by
-the earlier one.  A counterexample is added to the simulation patterns, and
-every 64 of them the signatures are recomputed, splitting the groups that the
-random patterns could not.  This is ABC's ``fraig``/``&fraig``.
-
-Counterexamples are simulated soon after they are found (after every one on
-small networks, every few on large ones, keeping the re-simulation cost near
-linear): a single input pattern that exposes a rare difference usually splits
-many groups at once, which saves the SAT calls that would each have had to
-find that pattern again.
+The optimiser's ``fraig`` pass (ABC's ``fraig``/``&fraig``) runs the engine
+that ``gatecc verify`` uses (:mod:`.sweep`) over the whole network: random
+simulation groups nodes into candidate classes, the network is rebuilt in
+topological order, and each node is checked against the earlier members of
+its class, first over a small common cut (:func:`local_equal`, below), then
+by one incremental SAT solver under an assumption.  A proof maps the node to
+the earlier one; a counterexample and its distance-1 neighbours are
+simulated at once and split the classes.  Since a representative always
+precedes what it replaces in the order being rebuilt, no merge can close a
+cycle and no cycle check is needed.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from .sat import SatChecker
-from .sim import random_patterns, simulate
 from .xag import AND, XAG
 
 
@@ -37,64 +31,6 @@ class FraigStats:
     resimulations: int = 0
     seconds: float = 0.0
     stopped: str = "done"   # or "time limit"
-
-
-class _Signatures:
-    """Simulation values of every node, grown with counterexamples."""
-
-    def __init__(self, net: XAG, width: int, seed: int):
-        self.net = net
-        self.width = width
-        self.order = net.topological()
-        self.order_edits = net.edits
-        self.patterns = random_patterns(net.n_inputs, width, seed)
-        self.pending: list[list[int]] = []
-        self.vals = simulate(net, self.patterns, width, self.order)
-
-    def add_counterexample(self, bits: list[int]) -> None:
-        self.pending.append(bits)
-
-    def refresh(self) -> None:
-        """Simulate the pending counterexamples (only them) and append their bits to every signature."""
-        if self.net.n_nodes != len(self.vals):
-            # Merging made fresh nodes (an XOR that absorbed a complement): simulate
-            # everything again, in the current topological order.
-            for bits in self.pending:
-                for i, bit in enumerate(bits):
-                    self.patterns[i] |= bit << self.width
-                self.width += 1
-            self.pending = []
-            self.order = self.net.topological()
-            self.order_edits = self.net.edits
-            self.vals = simulate(self.net, self.patterns, self.width, self.order)
-            return
-        if not self.pending:
-            return
-        if self.net.edits != self.order_edits:
-            # Merges can make a node read one that came later in the old order.
-            self.order = self.net.topological()
-            self.order_edits = self.net.edits
-        k = len(self.pending)
-        extra = [sum(bits[i] << j for j, bits in enumerate(self.pending)) for i in range(self.net.n_inputs)]
-        new = simulate(self.net, extra, k, self.order)
-        shift = self.width
-        vals = self.vals
-        for n, v in enumerate(new):
-            if v:
-                vals[n] |= v << shift
-        for i, p in enumerate(extra):
-            self.patterns[i] |= p << shift
-        self.width += k
-        self.pending = []
-
-    def key(self, node: int) -> tuple[int, int]:
-        """(signature normalised so pattern 0 reads 0, phase)."""
-        v = self.vals[node] if node < len(self.vals) else None
-        if v is None:
-            return -1, 0
-        if v & 1:
-            return v ^ ((1 << self.width) - 1), 1
-        return v, 0
 
 
 def local_equal(net: XAG, x: int, y: int, max_leaves: int = 12, max_nodes: int = 64) -> bool:
@@ -151,94 +87,23 @@ def local_equal(net: XAG, x: int, y: int, max_leaves: int = 12, max_nodes: int =
     return vx == vy
 
 
-def _may_read(net: XAG, node: int, target: int, limit: int = 20000) -> bool:
-    """Whether ``target`` may lie in ``node``'s transitive fanin (True also when the search passes ``limit`` nodes)."""
-    seen = {node}
-    stack = [node]
-    n_inputs = net.n_inputs
-    while stack:
-        n = stack.pop()
-        if n <= n_inputs:
-            continue
-        for f in (net.fa[n] >> 1, net.fb[n] >> 1):
-            if f == target:
-                return True
-            if f not in seen:
-                seen.add(f)
-                if len(seen) > limit:
-                    return True
-                stack.append(f)
-    return False
-
-
 def fraig(net: XAG, width: int = 1024, budget: int = 100, seed: int = 0, candidates: int = 2,
-          time_limit: float | None = None, signatures: list | None = None, stop=None) -> FraigStats:
-    """Merge proven-equal nodes of ``net`` in place (call ``compact`` after).
+          time_limit: float | None = None) -> FraigStats:
+    """Merge proven-equal nodes of ``net``; ``net`` becomes the rebuilt network (call ``compact`` after).
 
     ``width`` random patterns start the simulation; each SAT question may
     use ``budget`` conflicts; each node is tried against up to
-    ``candidates`` earlier members of its group.  When ``signatures`` is a
-    list, the final simulation state is appended to it (for callers that
-    want the counterexample patterns).  ``stop(signatures)``, if given, is
-    asked after each re-simulation whether to end the sweep early.
+    ``candidates`` earlier members of its class; ``time_limit`` seconds end
+    the checking early (the network stays equal to what it was).
     """
-    start = time.perf_counter()
-    stats = FraigStats()
-    order = net.topological()
-    sigs = _Signatures(net, width, seed)
-    if signatures is not None:
-        signatures.append(sigs)
-    refresh_every = max(1, len(order) // 8192)
-    groups: dict[int, list[int]] = {}
-    for n in range(net.n_inputs + 1):
-        groups.setdefault(sigs.key(n)[0], []).append(n)
-    done: list[int] = list(range(net.n_inputs + 1))
-    with SatChecker(net) as sat:
-        for n in order:
-            if time_limit is not None and time.perf_counter() - start > time_limit:
-                stats.stopped = "time limit"
-                break
-            if net.dead[n] or n >= len(sigs.vals):
-                continue
-            key, phase = sigs.key(n)
-            merged = False
-            for r in groups.get(key, ())[:candidates]:
-                if net.dead[r]:
-                    continue
-                lit = 2 * r + (phase ^ sigs.key(r)[1])
-                stats.candidates += 1
-                if local_equal(net, 2 * n, lit):
-                    stats.local += 1
-                    answer = True
-                else:
-                    answer = sat.equal(2 * n, lit, budget)
-                if answer and _may_read(net, r, n):
-                    # Earlier merges rehash readers, which can rewire r's cone
-                    # through n's fanout: merging n into r would then close a loop.
-                    stats.undecided += 1
-                    continue
-                if answer:
-                    net.replace(n, lit)
-                    stats.merged += 1
-                    merged = True
-                    break
-                if answer is None:
-                    stats.undecided += 1
-                    continue
-                stats.disproved += 1
-                sigs.add_counterexample(sat.input_bits())
-            if not merged:
-                groups.setdefault(key, []).append(n)
-                done.append(n)
-            if len(sigs.pending) >= refresh_every:
-                sigs.refresh()
-                stats.resimulations += 1
-                groups = {}
-                for m in done:
-                    if not net.dead[m]:
-                        groups.setdefault(sigs.key(m)[0], []).append(m)
-                if stop is not None and stop(sigs):
-                    stats.stopped = "asked to stop"
-                    break
-    stats.seconds = time.perf_counter() - start
-    return stats
+    from .sweep import sweep_network
+
+    new, st = sweep_network(net, width=width, budget=budget, seed=seed, candidates=candidates,
+                            time_limit=time_limit)
+    # In place for the callers, which hold ``net``: the sinks keep their indices.
+    net.__dict__.clear()
+    net.__dict__.update(new.__dict__)
+    return FraigStats(candidates=st.local + st.proved + st.disproved + st.undecided,
+                      local=st.local, merged=st.structural + st.local + st.proved,
+                      disproved=st.disproved, undecided=st.undecided, resimulations=st.resimulations,
+                      seconds=st.seconds, stopped=st.stopped)

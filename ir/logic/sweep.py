@@ -54,6 +54,7 @@ class SweepStats:
     resimulations: int = 0
     patterns: int = 0       # simulation patterns at the end
     seconds: float = 0.0
+    stopped: str = "done"   # or "time limit"
     sizes: list = field(default_factory=list)   # rebuilt nodes per round
 
     def as_dict(self) -> dict:
@@ -136,14 +137,17 @@ class _Round:
     """
 
     def __init__(self, net: XAG, pairs, pats: _Patterns, budget, stats: SweepStats, candidates: int, local: bool,
-                 seed: int):
+                 seed: int, roots=None):
         self.net, self.pairs, self.pats, self.budget, self.stats = net, pairs, pats, budget, stats
         self.candidates, self.local = candidates, local
         self.rng = random.Random(seed)
         seen = bytearray(net.n_nodes)
         seen[:net.n_inputs + 1] = b"\x01" * (net.n_inputs + 1)
-        self.order = net.postorder(sorted({v >> 1 for p in pairs for v in p}), seen)
-        self.side = self._sides(net, pairs)
+        if roots is None:
+            roots = {v >> 1 for p in pairs for v in p}
+        self.order = net.postorder(sorted(roots), seen)
+        # Sweeping a whole network (no pairs), every node is a candidate against every earlier one.
+        self.side = self._sides(net, pairs) if pairs else None
         vals = _simulate(net, self.order, pats.words, pats.width)
         self.hit = _first_difference(vals, pairs, (1 << pats.width) - 1)
         phase = bytearray(net.n_nodes)
@@ -212,7 +216,9 @@ class _Round:
         lit_of = [0] * net.n_nodes
         for i in range(net.n_inputs + 1):
             lit_of[i] = 2 * i
-        kind, fa, fb, side, phase = net.kind, net.fa, net.fb, self.side, self.phase
+        kind, fa, fb, phase = net.kind, net.fa, net.fb, self.phase
+        side = self.side if self.side is not None else bytearray(net.n_nodes)
+        cross = self.side is not None
         classes = self.classes
         cls = classes.cls
         merged = bytearray(net.n_nodes)
@@ -228,7 +234,8 @@ class _Round:
                 if c < 0:
                     continue
                 if sweeping and side[n] != 3:
-                    for r in [r for r in classes.reps[c] if side[r] != side[n]][:self.candidates]:
+                    reps = classes.reps[c]
+                    for r in ([r for r in reps if side[r] != side[n]] if cross else reps)[:self.candidates]:
                         target = lit_of[r] ^ phase[n] ^ phase[r]
                         if target == lit:
                             stats.structural += 1
@@ -257,6 +264,7 @@ class _Round:
                         return None, None, hit, None
                 if sweeping and deadline is not None and time.perf_counter() > deadline:
                     sweeping = False        # past the time limit: rebuild the rest unchecked
+                    stats.stopped = "time limit"
             if self.pending:
                 hit = self.refresh()
                 if hit is not None:
@@ -275,6 +283,7 @@ class _Round:
                     open_pairs.append((x, y))
                 else:
                     stats.proved += 1
+        self.lit_of = lit_of
         return new, open_pairs, None, None
 
 
@@ -309,3 +318,25 @@ def prove_pairs(net: XAG, pairs, *, seed: int = 0, width: int = 2048, budgets=BU
     if pairs:
         raise AssertionError("internal error: the last sweep round must have no conflict budget")
     return Outcome(None, stats)
+
+
+def sweep_network(net: XAG, *, width: int = 1024, budget: int | None = 100, seed: int = 0, candidates: int = 2,
+                  local: bool = True, time_limit: float | None = None) -> tuple[XAG, SweepStats]:
+    """A rebuilt copy of ``net`` (same sinks, in order) with every node proved equal to an earlier one merged.
+
+    The optimiser's SAT sweeping (``fraig``): one round over everything the
+    sinks read, each node tried against up to ``candidates`` earlier members
+    of its class within ``budget`` conflicts; past ``time_limit`` seconds the
+    rest is rebuilt unchecked (the copy stays equal to ``net`` either way).
+    """
+    start = time.perf_counter()
+    stats = SweepStats(rounds=1)
+    pats = _Patterns(net.n_inputs, width, seed)
+    rnd = _Round(net, [], pats, budget, stats, candidates, local, seed, roots={s >> 1 for s in net.sinks})
+    stats.sizes.append(len(rnd.order))
+    new, _, _, _ = rnd.run(None if time_limit is None else start + time_limit)
+    for s in net.sinks:
+        new.add_sink(rnd.lit_of[s >> 1] ^ (s & 1))
+    stats.patterns = pats.width
+    stats.seconds = time.perf_counter() - start
+    return new, stats
