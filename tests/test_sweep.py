@@ -166,3 +166,19 @@ def test_truncated_aiger_is_one_clear_line(cli, tmp_path):
     src = (LGSYNTH / "b9.aig").read_bytes()
     (tmp_path / "cut.aig").write_bytes(src[: len(src) // 2])
     assert_one_line_error(cli("verify", LGSYNTH / "b9.aig", tmp_path / "cut.aig"), "cut.aig")
+
+
+def test_fraig_is_deterministic_and_keeps_the_function():
+    from gatecc.ir.logic.fraig import fraig
+    from gatecc.ir.logic.xag import from_graph, to_graph
+
+    graph = gatecc.load(LGSYNTH / "count.aig")
+    outs = []
+    for _ in range(2):
+        net, sinks = from_graph(graph)
+        stats = fraig(net)
+        outs.append(gatecc.ir.print_graph(to_graph(net.compact(), sinks)))
+    assert outs[0] == outs[1] and stats.stopped == "done"
+    assert equivalent(graph, gatecc.ir.parse_graph(outs[0]), method="sat").equal
+    rows = np.random.default_rng(0).integers(0, 2, (2000, graph.n_inputs))
+    assert np.array_equal(evaluate_samples(graph, rows), evaluate_samples(gatecc.ir.parse_graph(outs[0]), rows))
