@@ -58,6 +58,7 @@ def main() -> None:
         raise SystemExit("ABC (berkeley-abc) is not installed")
     levels = [x.strip() for x in args.levels.split(",")]
     report = {}
+    families = 0
     for family in (f.strip() for f in args.corpus.split(",")):
         if family not in CORPORA:
             raise SystemExit(f"--corpus: unknown family {family!r} (known: {', '.join(CORPORA)})")
@@ -85,7 +86,13 @@ def main() -> None:
                 print(f"{family:<10} {src.stem:<12} {level}  abc cec {secs:7.2f}s  gatecc {ours['seconds']:7.2f}s "
                       f"({state}, {ours['method']})  goal {goal:6.1f}s {'ok' if ok else 'MISSED'}", flush=True)
         if total:
+            families += 1
             print(f"{family}: within the goal on {met} of {total}; time abc {t_abc:.1f}s, gatecc {t_ours:.1f}s")
+    if families > 1:
+        rows = report.values()
+        print(f"all: within the goal on {sum(r['met'] for r in rows)} of {len(report)}; "
+              f"time abc {sum(r['abc_cec_s'] for r in rows):.1f}s, "
+              f"gatecc {sum(r['gatecc']['seconds'] for r in rows):.1f}s")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
 

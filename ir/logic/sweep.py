@@ -33,6 +33,7 @@ from .fraig import local_equal
 from .sat import SatChecker
 from .sim import propagate, random_patterns
 from .sweep_classes import Classes
+from .wordsim import WordSim
 from .xag import XAG
 
 SOLVER = "cadical195"
@@ -165,6 +166,8 @@ class _Round:
             if self.classes.cls[n] >= 0:
                 self.classes.reps[self.classes.cls[n]].append(n)
         self.pending: list[list[int]] = []
+        self.wordsim = None         # made at the first counterexample
+        self.vector = False
 
     def _sides(self, net: XAG, pairs) -> bytearray:
         """Per node, bit 0: below a pair's first literal, bit 1: below its second.
@@ -195,12 +198,20 @@ class _Round:
             first = self.pats.width
             k = len(rows)
             extra = self.pats.append(rows)
-            new = _simulate(self.net, self.order, extra, k)
+            if self.wordsim is None:
+                self.wordsim = WordSim(self.net, self.order)
+                self.vector = self.wordsim.worth_it()
+            if self.vector:
+                values = self.wordsim.run(extra, k)
+                new = values.tolist()
+            else:
+                new = _simulate(self.net, self.order, extra, k)
+                values = np.fromiter(new, dtype=np.uint64, count=len(new))
             self.stats.resimulations += 1
             hit = _first_difference(new, self.pairs, (1 << k) - 1)
             if hit is not None:
                 return first + hit
-            self.classes.split(np.fromiter(new, dtype=np.uint64, count=len(new)), (1 << k) - 1)
+            self.classes.split(values, (1 << k) - 1)
         return None
 
     def run(self, deadline: float | None):
@@ -287,19 +298,22 @@ class _Round:
         return new, open_pairs, None, None
 
 
-def prove_pairs(net: XAG, pairs, *, seed: int = 0, width: int = 2048, budgets=BUDGETS, candidates: int = 2,
+def prove_pairs(net: XAG, pairs, *, seed: int = 0, width: int | None = None, budgets=BUDGETS, candidates: int = 2,
                 local: bool = True, time_limit: float | None = None) -> Outcome:
     """Prove every literal pair ``(x, y)`` of ``net`` equal for all inputs, or find inputs where one differs.
 
-    ``width`` random patterns start the simulation; ``budgets`` are the
-    rounds' conflict budgets per question (the last should be None, so the
-    verdict is a proof either way).  ``time_limit`` (seconds) stops node
+    ``width`` random patterns start the simulation (None: 8192 on networks
+    up to 30000 nodes, where more patterns save SAT calls for little, else
+    2048); ``budgets`` are the rounds' conflict budgets per question (the
+    last should be None, so the verdict is a proof either way).  ``time_limit`` (seconds) stops node
     sweeping early and goes straight to the pairs; it never makes the answer
     a guess.
     """
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
     stats = SweepStats()
+    if width is None:
+        width = 8192 if net.n_nodes <= 30000 else 2048
     pats = _Patterns(net.n_inputs, width, seed)
     pairs = [(x, y) for x, y in pairs if x != y]
     for budget in budgets:
