@@ -1,7 +1,7 @@
 """`gatecc verify` against ABC's `cec` on the optimiser's results.
 
     python benchmarks/optimizer.py --save DIR ...     # writes DIR/<circuit>.<level>.aig
-    python benchmarks/verify.py DIR [--corpus epfl,lgsynth93] [--levels O2,O3] [--slack 3]
+    python benchmarks/verify.py DIR [--corpus epfl,lgsynth93] [--levels O2,O3] [--circuits seq,...] [--slack 3]
 
 For each circuit of the corpora and each saved result, ABC's `cec -n` and
 `gatecc.verify.equivalent` prove the result equal to the original, and the
@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("results", type=Path, help="directory written by optimizer.py --save")
     ap.add_argument("--corpus", default="epfl,lgsynth93", help=f"families ({', '.join(CORPORA)})")
     ap.add_argument("--levels", default="O2,O3", help="result labels to check (default O2,O3)")
+    ap.add_argument("--circuits", help="comma-separated circuit names (default: every circuit of --corpus)")
     ap.add_argument("--slack", type=float, default=3.0, help="goal: slack x ABC's time + 2 s (default 3)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = ap.parse_args()
@@ -57,6 +58,7 @@ def main() -> None:
     if abc is None:
         raise SystemExit("ABC (berkeley-abc) is not installed")
     levels = [x.strip() for x in args.levels.split(",")]
+    only = None if args.circuits is None else {x.strip() for x in args.circuits.split(",")}
     report = {}
     families = 0
     for family in (f.strip() for f in args.corpus.split(",")):
@@ -65,6 +67,8 @@ def main() -> None:
         met = total = 0
         t_abc = t_ours = 0.0
         for src in sorted(CORPORA[family].glob("*.aig")):
+            if only is not None and src.stem not in only:
+                continue
             for level in levels:
                 res = args.results / f"{src.stem}.{level}.aig"
                 if not res.exists():

@@ -166,8 +166,9 @@ class _Round:
             if self.classes.cls[n] >= 0:
                 self.classes.reps[self.classes.cls[n]].append(n)
         self.pending: list[list[int]] = []
-        self.wordsim = None         # made at the first counterexample
+        self.wordsim = None         # made at the fourth re-simulation
         self.vector = False
+        self.refreshes = 0
 
     def _sides(self, net: XAG, pairs) -> bytearray:
         """Per node, bit 0: below a pair's first literal, bit 1: below its second.
@@ -198,7 +199,9 @@ class _Round:
             first = self.pats.width
             k = len(rows)
             extra = self.pats.append(rows)
-            if self.wordsim is None:
+            self.refreshes += 1
+            if self.wordsim is None and self.refreshes > 3:
+                # Levelising costs about one node-by-node simulation: only worth it when more follow.
                 self.wordsim = WordSim(self.net, self.order)
                 self.vector = self.wordsim.worth_it()
             if self.vector:
