@@ -6,6 +6,7 @@ import pytest
 import gatecc
 from backend_support import runnable_targets
 from gatecc.encoder import fit_image_encoder
+from gatecc.ir.planes import pack_bits
 from gatecc.ir.spatial.evaluate import evaluate_program
 from gatecc.train.arch import ArchError, parse_arch
 from gatecc.train.data import DataError, check_targets
@@ -138,3 +139,111 @@ def test_cli_trains_a_conv_net_on_images(tmp_path, cli):
     from conftest import assert_one_line_error
 
     assert_one_line_error(cli("train", "flat.npz", "--arch", ARCH, "--quiet"), "need image inputs")
+
+
+def _one_module(target: str, text: str, net_entry: str) -> None:
+    """``text`` builds as one C file / LLVM module / WGSL module holding the net's entry and ``gatecc_encode``."""
+    if target == "c":
+        from gatecc.backends.cbuild import build_library
+
+        assert build_library(text).exists()
+    elif target == "llvm":
+        import llvmlite.binding as llvm
+
+        module = llvm.parse_assembly(text)
+        module.verify()
+        assert module.get_function("gatecc_encode") and module.get_function(net_entry)
+    else:
+        from gatecc.backends.wgpu_runtime import default_gpu
+
+        device = default_gpu().device
+        module = device.create_shader_module(code=text)
+        device.create_compute_pipeline(layout="auto", compute={"module": module, "entry_point": "gatecc_encode"})
+
+
+@pytest.mark.parametrize("target", [t for t in runnable_targets() if t.values[0] in ("c", "llvm", "wgsl")])
+def test_lower_of_a_conv_net_appends_the_encoder_compile_builds(trained, tmp_path, cli, target):
+    """`gatecc lower` of a conv net (loop form) = the program's source + the float entry point compile() runs."""
+    result, x, _ = trained
+    result.net.save(tmp_path / "conv.npz")
+    res = cli("lower", "conv.npz", "--target", target)
+    assert res.returncode == 0, res.stderr
+    fast = gatecc.compile(result.net, target=target)
+    assert fast.float_entry is not None
+    assert res.stdout == fast.source + "\n" + fast.float_entry.source
+    assert res.stderr == ""
+    _one_module(target, res.stdout, "gatecc_program")
+    flat = x.reshape(len(x), -1)
+    np.testing.assert_array_equal(fast.float_entry.planes(flat), pack_bits(result.net.encoder.encode(flat)))
+
+
+def test_lower_unrolled_conv_net_appends_the_encoder(trained, tmp_path, cli):
+    result, _, _ = trained
+    result.net.save(tmp_path / "conv.npz")
+    res = cli("lower", "conv.npz", "--target", "c", "--unroll")
+    assert res.returncode == 0, res.stderr
+    assert "void gatecc_encode(const float *x" in res.stdout
+    assert f"#define GATECC_NB {result.net.encoder.n_bits}" in res.stdout
+
+
+def _python_module(text: str):
+    space = {}
+    exec(text, space)                                   # noqa: S102  (our own generated code)
+    return space
+
+
+def _python_classes(space, graph_layout, rows) -> np.ndarray:
+    """Run the python target's ``gatecc_eval(*gatecc_encode(rows))`` and decode its GroupSum counts."""
+    planes, n = space["gatecc_encode"](rows)
+    out = space["gatecc_eval"](planes, n)
+    bits = np.array([[(p >> j) & 1 for p in out] for j in range(n)], dtype=np.int64).reshape(n, -1)
+    return np.stack([bits[:, start:start + width] @ (1 << np.arange(width))
+                     for _, start, width in graph_layout.outputs], axis=1)
+
+
+def test_lower_python_of_a_conv_net_runs_on_raw_floats(trained, tmp_path, cli):
+    """--target python appends gatecc_encode: the module, fed raw floats, returns soft_eval's hard counts."""
+    from gatecc.backends import PlaneLayout
+    from gatecc.compiler import lower_to_source
+
+    result, x, _ = trained
+    net = result.net
+    result.net.save(tmp_path / "conv.npz")
+    res = cli("lower", "conv.npz", "--target", "python", "-O1")
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    flat = x.reshape(len(x), -1)[:40].copy()
+    t = net.encoder.threshold
+    flat[0] = np.resize(t, flat.shape[1])              # values exactly on thresholds: '>' is strict
+    flat[1] = np.nextafter(flat[0], np.float32(np.inf))
+    layout = PlaneLayout.of(lower_to_source(net, "python", 1).graph)
+    counts = _python_classes(_python_module(res.stdout), layout, flat.tolist())
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau),
+                                  gatecc.soft_eval(net, flat, hard=True))
+
+
+def test_python_encoder_rounds_to_float32_and_rejects_nan():
+    from gatecc.backends.float_entry_python import emit_python_encoder
+    from gatecc.encoder import ThermometerEncoder
+
+    enc = ThermometerEncoder(2, np.array([0, 1, 1]), np.array([0.1, -2.0, 3.5], np.float32))
+    space = _python_module(emit_python_encoder(enc))
+    rows = [[0.1, 3.5], [0.1000000001, 1e300], [-1e300, -2.0], [float(np.float32(0.1)) + 1e-9, 0]]
+    planes, n = space["gatecc_encode"](rows)
+    got = np.array([[(p >> j) & 1 for p in planes] for j in range(n)])
+    np.testing.assert_array_equal(got, enc.encode(np.array(rows)))
+    with pytest.raises(ValueError, match="NaN"):
+        space["gatecc_encode"]([[float("nan"), 0.0]])
+
+
+@pytest.mark.parametrize("target", ["verilog", "blif", "aag"])
+def test_lower_circuit_formats_say_the_encoder_is_left_out(trained, tmp_path, cli, target):
+    """Targets without float comparisons write the circuit over bits and say so in one stderr line."""
+    result, _, _ = trained
+    result.net.save(tmp_path / "conv.npz")
+    res = cli("lower", "conv.npz", "--target", target, "-O1")
+    assert res.returncode == 0, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "without its input encoder" in lines[0], res.stderr
+    assert f"{result.net.encoder.n_bits} encoded input bits" in lines[0]
+    assert "gatecc_encode" not in res.stdout
