@@ -10,9 +10,9 @@ then a :class:`~gatecc.ir.spatial.program.Flatten` and a
 :class:`~gatecc.convnet.DenseHead` holding the dense layers (``unique`` or
 ``random`` wiring) and the GroupSum head.  Gate logits start random normal
 (``init_noise``), as for dense nets.  The soft model the trainer
-differentiates is :func:`gatecc.convsoft.soft_forward` of this net, the
-same function :func:`gatecc.soft_eval` runs, so the trained net is exactly
-what it evaluates.
+differentiates is :func:`.convforward.forward_t` of this net: gatecc.convsoft's
+relaxations in the (features, batch) layout, tested equal to what
+:func:`gatecc.soft_eval` runs.
 """
 
 from __future__ import annotations
@@ -67,15 +67,14 @@ def init_convnet(arch: Arch, shape, rng: np.random.Generator, init_noise: float)
 
 
 def conv_scores(net):
-    """scores(params, x (features, batch), hard) -> (k, batch) class scores (or (bits, batch)), via gatecc.convsoft."""
-    from ..convsoft import soft_forward
+    """scores(params, x (features, batch), hard) -> (k, batch) class scores (or (bits, batch)).
 
-    forward = soft_forward(net)
+    The (features, batch) forward of :mod:`.convforward` (the relaxations of
+    :mod:`gatecc.convsoft`, laid out for fast row gathers).
+    """
+    from .convforward import forward_t
 
-    def scores(params, x, hard=False):
-        return forward(params, x.T, hard).T
-
-    return scores
+    return forward_t(net)
 
 
 def attach_encoder(net, encoder):
