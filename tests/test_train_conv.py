@@ -247,3 +247,48 @@ def test_lower_circuit_formats_say_the_encoder_is_left_out(trained, tmp_path, cl
     assert len(lines) == 1 and "without its input encoder" in lines[0], res.stderr
     assert f"{result.net.encoder.n_bits} encoded input bits" in lines[0]
     assert "gatecc_encode" not in res.stdout
+
+
+def test_shifted_copies_move_every_plane_with_zero_fill():
+    from gatecc.ir.spatial.program import MapShape
+    from gatecc.train.augment import epoch_choice, shifted_copies
+
+    rng = np.random.default_rng(0)
+    maps = rng.integers(0, 2, (2, 4, 5, 3)).astype(np.float32)      # (planes, H, W, n)
+    copies = shifted_copies(maps.reshape(40, 3), MapShape(2, (4, 5)), 1)
+    assert copies.shape == (9, 40, 3)
+    np.testing.assert_array_equal(copies[0], maps.reshape(40, 3))
+    seen = set()
+    for c in copies[1:]:
+        c = c.reshape(2, 4, 5, 3)
+        found = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                 if all(c[p, y, x, i] == (maps[p, y - dy, x - dx, i] if 0 <= y - dy < 4 and 0 <= x - dx < 5 else 0)
+                        for p in range(2) for y in range(4) for x in range(5) for i in range(3))]
+        assert len(found) >= 1
+        seen.add(found[0])
+    assert len(seen) == 8 and (0, 0) not in seen
+    pick = epoch_choice(9, 100, 3, 7)
+    np.testing.assert_array_equal(pick, epoch_choice(9, 100, 3, 7))
+    assert set(pick.tolist()) == set(range(9))
+
+
+def test_shift_needs_a_conv_net_and_a_count(tmp_path, cli):
+    from conftest import assert_one_line_error
+
+    x, y = _bars(60, seed=5)
+    np.savez(tmp_path / "img.npz", x=x, y=y)
+    assert_one_line_error(cli("train", "img.npz", "--arch", "dense(20),groupsum(2)", "--shift", "1", "--quiet"),
+                          "shift")
+    assert_one_line_error(cli("train", "img.npz", "--arch", ARCH, "--shift", "-1", "--quiet"), "shift")
+
+
+def test_shift_augmented_training_is_reproducible():
+    x, y = _bars(120, seed=6)
+    table = lambda: check_targets(x[:100], y[:100], x[100:], y[100:])   # noqa: E731
+    config = FitConfig(arch=ARCH, epochs=3, seed=1, shift=1, patience=3)
+    a, b = fit(table(), config), fit(table(), config)
+    assert int(a.net.meta["shift"]) == 1
+    for pa, pb in zip(a.history, b.history):
+        assert pa == pb
+    plain = fit(table(), FitConfig(arch=ARCH, epochs=3, seed=1, patience=3))
+    assert [h["soft"] for h in plain.history] != [h["soft"] for h in a.history]   # the shifts change what it sees

@@ -49,6 +49,7 @@ class FitConfig:
     bits_per_feature: int = 4          # 4 beats 8 on the 8x8 digits (97.8% vs 96.7% hard test accuracy)
     loss: str | None = None            # None: xent for classes, mse for bits; or "bce"
     init_noise: float = 1.0            # std of the random-normal initial gate logits
+    shift: int = 0                     # conv nets: random shifts of up to this many cells per epoch (augment)
 
 
 @dataclass
@@ -187,6 +188,9 @@ def prepare(table: Table, config: FitConfig):
         shape = MapShape(planes, tuple(table.image[1:]))
     else:
         encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
+    if config.shift < 0 or (config.shift and shape is None):
+        raise ArchError(f"shift {config.shift}: random-shift augmentation takes a count of cells >= 0 and needs "
+                        "image inputs with a conv architecture")
     bits = encoder.encode(table.x).astype(np.float32)
     k = len(table.classes) if table.is_classification else None
     out_bits = None if table.is_classification else table.y.shape[1]
@@ -254,16 +258,22 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     score = jax.jit(lambda p, x, y: (jnp.mean(hard_right(p, x, y)), loss_fn(p, x, y)))
     x_val_j, y_val_j = _global(x_val.T, rep), _global(y_val.T if y_val.ndim == 2 else y_val, rep)
     x_cols = np.ascontiguousarray(x_tr.T)
+    if config.shift:
+        from .augment import epoch_choice, shifted_copies
+
+        copies = shifted_copies(x_cols, shape, config.shift)
     bar = progress_bar(config.epochs, first - 1, progress)
     start, trained = time.perf_counter(), 0
     epoch = first - 1
     for epoch in range(first, config.epochs + 1):
         order = np.random.default_rng([config.seed, epoch]).permutation(n)
         losses = []
+        pick = epoch_choice(len(copies), n, config.seed, epoch) if config.shift else None
         for s in range(0, n - batch + 1, batch):
             idx = order[s : s + batch]
             yb = y_tr[idx].T if y_tr.ndim == 2 else y_tr[idx]
-            params, state, value = step(params, state, _global(x_cols[:, idx], xs),
+            xb = x_cols[:, idx] if pick is None else np.ascontiguousarray(copies[pick[idx], :, idx].T)
+            params, state, value = step(params, state, _global(xb, xs),
                                         _global(yb, ys if yb.ndim == 1 else xs))
             losses.append(value)
             trained += batch
@@ -329,6 +339,8 @@ def _meta(arch: Arch, table: Table, config: FitConfig, epochs: int, best) -> dic
     meta = {"arch": np.array(arch.spec()), "seed": np.array(config.seed), "epochs": np.array(epochs),
             "best_epoch": np.array(best["epoch"]), "validation_accuracy": np.array(best["score"]),
             "encode": np.array(f"{config.encode}:{config.bits_per_feature}")}
+    if config.shift:
+        meta["shift"] = np.array(config.shift)
     if table.classes is not None:
         meta["classes"] = np.asarray(table.classes)
     if table.features:
