@@ -292,3 +292,45 @@ def test_shift_augmented_training_is_reproducible():
         assert pa == pb
     plain = fit(table(), FitConfig(arch=ARCH, epochs=3, seed=1, patience=3))
     assert [h["soft"] for h in plain.history] != [h["soft"] for h in a.history]   # the shifts change what it sees
+
+
+LEARNABLE = "conv(4,rf=3,depth=2,pad=1),orpool(2),dense(40,wiring=learnable,candidates=3),groupsum(2,tau=3)"
+
+
+def test_learnable_wiring_hard_forward_is_the_saved_argmax_net():
+    """With random wiring logits, the trainer's hard forward == soft_eval of the net with the argmax wiring."""
+    import jax
+
+    from gatecc.ir.spatial.program import MapShape
+    from gatecc.train.arch import resolve
+    from gatecc.train.convnets import conv_scores, init_conv_trainer, trained_convnet, trainer_params
+
+    arch = resolve(parse_arch(LEARNABLE), 2, None)
+    net, wiring = init_conv_trainer(arch, MapShape(2, (6, 6)), np.random.default_rng(0), 1.0)
+    assert wiring[0] is not None and wiring[0][0].shape == (40, 3)
+    params = trainer_params(net, wiring)
+    rng = np.random.default_rng(1)
+    params = (params[0], tuple(tuple(rng.normal(0, 2, w.shape).astype(np.float32) for w in p) for p in params[1]))
+    saved = trained_convnet(net, wiring, params)
+    a = saved.stages[-1].net.layers[0].a
+    assert (a != wiring[0][0][:, 0]).any()                 # the argmax moved off candidate 0
+    bits = rng.integers(0, 2, (50, 72)).astype(np.float32)
+    hard = np.asarray(jax.jit(lambda p, x: conv_scores(net, wiring)(p, x, True))(params, bits.T)).T
+    np.testing.assert_allclose(hard, gatecc.soft_eval(saved, bits, hard=True), rtol=1e-6, atol=1e-6)
+    soft = np.asarray(conv_scores(net, wiring)(params, bits.T, False)).T
+    assert not np.allclose(soft, hard)                      # soft wiring mixes the candidates
+
+
+def test_learnable_wiring_conv_net_trains_and_compiles_its_argmax(tmp_path):
+    x, y = _bars(300, seed=7)
+    result = fit(check_targets(x[:240], y[:240], x[240:], y[240:]),
+                 FitConfig(arch=LEARNABLE, epochs=25, seed=2, bits_per_feature=3, encode="uniform", patience=25))
+    net = result.net
+    assert "wiring=learnable" in str(net.meta["arch"])
+    assert result.test_accuracy >= 0.85, result.test_accuracy
+    flat = x[240:].reshape(60, -1)
+    ref = gatecc.soft_eval(net, flat, hard=True)
+    counts = gatecc.compile(net, target="c")(flat)
+    np.testing.assert_array_equal(counts.astype(np.float32) / np.float32(net.groupsum.tau), ref)
+    net.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(gatecc.soft_eval(gatecc.load(tmp_path / "m.npz"), flat, hard=True), ref)

@@ -16,17 +16,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def forward_t(net):
+def forward_t(net, wiring=None):
     """``forward(params, x (features, batch), hard=False) -> (outputs, batch)`` for ``net`` (a ConvNet).
 
     ``params`` are laid out as :func:`gatecc.convsoft.conv_params`; a GroupSum
-    head's sums are divided by tau.
+    head's sums are divided by tau.  ``wiring``: per dense layer None or the
+    candidates (ca, cb) of its learnable wiring (then ``params`` is the pair
+    (conv_params, per layer () or (wa, wb) logits), see
+    :func:`gatecc.train.convnets.trainer_params`); hard mode takes each
+    operand's argmax candidate.
     """
     import jax
     import jax.numpy as jnp
 
     from ..convsoft import _gather_plan, _level_coefs
-    from ..soft import COEFFICIENTS, layer_forward_t, neuron_coefficients
+    from ..soft import COEFFICIENTS, layer_forward_t, neuron_coefficients, soft_wiring
+
+    learn = wiring is not None and any(w is not None for w in wiring)
+    wires = [None if w is None else tuple(np.asarray(c, np.int32) for c in w) for w in (wiring or ())]
 
     shapes = net.shapes()
     plans = []
@@ -39,6 +46,7 @@ def forward_t(net):
     dims = (net.input.channels, *net.input.spatial)
 
     def forward(params, x, hard: bool = False):
+        params, wparams = params if learn else (params, None)
         x = jnp.asarray(x, jnp.float32)
         batch = x.shape[-1]
         values = [x.reshape(*dims, batch)]
@@ -66,12 +74,17 @@ def forward_t(net):
                 value = src + other - src * other
             else:
                 h, logits = src.reshape(-1, batch), iter(p)
-                for layer in st.net.layers:
+                for j, layer in enumerate(st.net.layers):
                     if layer.logits is None:
                         coefs = jnp.asarray(COEFFICIENTS[layer.gates.astype(np.int64)])
                     else:
                         coefs = neuron_coefficients(next(logits), hard)
-                    h = layer_forward_t(coefs, h[np.asarray(layer.a, np.int32)], h[np.asarray(layer.b, np.int32)])
+                    if learn and wires[j] is not None:
+                        (ca, cb), (wa, wb) = wires[j], wparams[j]
+                        xa, xb = soft_wiring(ca, wa, h, hard), soft_wiring(cb, wb, h, hard)
+                    else:
+                        xa, xb = h[np.asarray(layer.a, np.int32)], h[np.asarray(layer.b, np.int32)]
+                    h = layer_forward_t(coefs, xa, xb)
                 gs = st.net.groupsum
                 out = h if gs is None else h.reshape(gs.k, -1, batch).sum(axis=1) / gs.tau
             values.append(value if st.kind != "densehead" else None)

@@ -221,13 +221,12 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     if shape is None:
         static, params = _init(arch, encoder.n_bits, rng, config)
         loss_fn, hard_right = _losses(make_forward(static), arch.head, loss)
-    else:                                   # a conv net: gatecc.convsoft's forward pass
-        from ..convsoft import conv_params
-        from .convnets import conv_scores, init_convnet
+    else:                                   # a conv net: gatecc.convsoft's relaxations (train/convforward)
+        from .convnets import conv_scores, init_conv_trainer, trainer_params
 
-        static = init_convnet(arch, shape, rng, config.init_noise)
-        params = conv_params(static)
-        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(static))
+        static = init_conv_trainer(arch, shape, rng, config.init_noise)      # (ConvNet, learnable wiring)
+        params = trainer_params(*static)
+        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(*static))
     opt = optax.chain(optax.clip(config.clip), optax.adamw(config.lr, b1=0.9, b2=0.99,
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
@@ -313,17 +312,16 @@ def hard_accuracy(net, x, y) -> float:
 def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig, epochs: int, best) -> LogicNet:
     """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder.
 
-    For a conv net (``static`` is its initial ConvNet) the ConvNet with the
-    trained logits and the encoder.
+    For a conv net (``static`` is its initial ConvNet and learnable wiring)
+    the ConvNet with the trained logits, the argmax wiring and the encoder.
     """
     from ..soft import hard_wiring
 
     meta = _meta(arch, table, config, epochs, best)
     if not isinstance(static, list):
-        from ..convsoft import with_params
-        from .convnets import attach_encoder
+        from .convnets import attach_encoder, trained_convnet
 
-        net = with_params(static, params)
+        net = trained_convnet(*static, params)
         net.meta.update(meta)
         return attach_encoder(net, encoder)
     layers = []
