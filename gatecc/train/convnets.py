@@ -7,8 +7,8 @@ receptive field, drawn uniformly (channel and position) once at
 initialisation and then fixed, as torchlogix's ``LogicConv2d`` does;
 ``orpool(SIZE, stride, pad)`` an :class:`~gatecc.ir.spatial.program.OrPool`;
 then a :class:`~gatecc.ir.spatial.program.Flatten` and a
-:class:`~gatecc.convnet.DenseHead` holding the dense layers (``unique`` or
-``random`` wiring) and the GroupSum head.  Gate logits start random normal
+:class:`~gatecc.convnet.DenseHead` holding the dense layers (``unique``,
+``random`` or ``learnable`` wiring) and the GroupSum head.  Gate logits start random normal
 (``init_noise``), as for dense nets.  The soft model the trainer
 differentiates is :func:`.convforward.forward_t` of this net: gatecc.convsoft's
 relaxations in the (features, batch) layout, tested equal to what
