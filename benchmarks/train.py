@@ -1,6 +1,6 @@
 """Training speed against torchlogix, and the dense default's accuracy on the 8x8 digits.
 
-    python benchmarks/train.py [--steps 30] [--width 4000] [--no-accuracy]
+    python benchmarks/train.py [--steps 30] [--width 4000] [--no-accuracy] [--no-conv] [--long]
 
 1. Samples per second of steady-state training steps (forward, backward,
    AdamW update; compilation and warm-up excluded) for the same dense
@@ -10,13 +10,16 @@
    GroupSum (PyTorch on the CPU), measured in this run.  Goal: >= 3x.
 2. ``gatecc.train``'s no-flags default on the digits (the fixed 80/20 split
    of ``gatecc train digits``): hard test accuracy.  Goal: >= 97%.
-3. The same for a conv net, CONV (default
-   conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)),
-   on the digits as (1, 8, 8) images thermometer-coded per channel (4 bit
-   planes): samples/s of gatecc's step (gatecc.convsoft's forward) against
-   torchlogix's LogicConv2d(4 channels, 16 kernels, depth 3, rf 3, pad 1) +
+3. The same for a conv net, CONV
+   (conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)),
+   on the digits as (1, 8, 8) images thermometer-coded per channel (4
+   thresholds): samples/s of gatecc's step (the trainer's conv forward)
+   against torchlogix's LogicConv2d(16 kernels, depth 3, rf 3, pad 1) +
    OrPooling2d(2) + LogicDense x2 + GroupSum on the same bits, goal >= 3x;
-   then ``gatecc.train(images, y, arch=CONV)``'s hard test accuracy, goal >= 98%.
+   then the hard test accuracy of ``gatecc.train(images, y, **CONV_RECIPE)``
+   (goal >= 98%): a short run of ``--conv-epochs`` epochs by default, the
+   full recipe with ``--long``; the compiled net, fed the raw test pixels,
+   is checked against the soft model's hard outputs.
 """
 
 from __future__ import annotations
@@ -144,9 +147,13 @@ def _torch_steps(model, bits, labels, steps: int, batch: int) -> float:
 
 CONV = "conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)"
 
+#: The conv recipe for the 8x8 digits (docs/training.md, benchmarks/RESULTS.md): gatecc.train options.
+CONV_RECIPE = {"arch": "conv(32,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)",
+               "encode": "uniform", "bits_per_feature": 8, "epochs": 200, "patience": 30, "seed": 0}
+
 
 def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
-    """Part 3: conv samples/s against torchlogix, then the conv net's hard test accuracy."""
+    """Part 3: conv samples/s against torchlogix, then the conv recipe's hard test accuracy."""
     import gatecc
     from gatecc.encoder import fit_image_encoder
 
@@ -158,17 +165,20 @@ def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
           f"{ours / theirs:.2f}x (goal >= 3x)", flush=True)
     if args.no_accuracy:
         return
+    recipe = dict(CONV_RECIPE)
+    if not args.long:                         # a short run: the same recipe, fewer epochs
+        recipe["epochs"] = recipe["patience"] = args.conv_epochs
     start = time.perf_counter()
-    net = gatecc.train(x_tr.reshape(-1, 1, 8, 8), y_tr, arch=CONV, x_test=x_te.reshape(-1, 1, 8, 8), y_test=y_te)
-    print(f"gatecc.train(images, arch=CONV) ({int(net.meta['epochs'])} epochs, best {int(net.meta['best_epoch'])}, "
-          f"{time.perf_counter() - start:.0f} s): hard test accuracy {float(net.meta['test_accuracy']):.2%} "
-          "(goal >= 98%)")
-    from gatecc.ir.spatial.unroll import unroll
-
-    fast = gatecc.compile(unroll(net.to_program()))
-    same = np.array_equal(fast.run_bits(net.encoder.encode(x_te)).astype(np.float32) / np.float32(net.groupsum.tau),
-                          gatecc.soft_eval(net, x_te, hard=True))
-    print(f"compiled conv net (unrolled) == soft model's hard outputs on the test images: {same}")
+    net = gatecc.train(x_tr.reshape(-1, 1, 8, 8), y_tr, x_test=x_te.reshape(-1, 1, 8, 8), y_test=y_te, **recipe)
+    options = ", ".join(f"{k}={v!r}" for k, v in recipe.items())
+    print(f"gatecc.train(images, {options}): {int(net.meta['epochs'])} epochs, best {int(net.meta['best_epoch'])}, "
+          f"{time.perf_counter() - start:.0f} s: hard test accuracy {float(net.meta['test_accuracy']):.2%} "
+          f"(goal >= 98%{'' if args.long else '; a short run, --long for the full recipe'})")
+    fast = gatecc.compile(net)
+    x_flat = x_te.reshape(len(x_te), -1)
+    same = np.array_equal(fast(x_flat).astype(np.float32) / np.float32(net.groupsum.tau),
+                          gatecc.soft_eval(net, x_flat, hard=True))
+    print(f"compiled conv net on raw pixels == soft model's hard outputs on the test images: {same}")
 
 
 def main() -> None:
@@ -179,12 +189,19 @@ def main() -> None:
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs (dense and conv)")
     ap.add_argument("--conv-steps", type=int, default=10, help="timed conv steps per trainer (default 10)")
     ap.add_argument("--no-conv", action="store_true", help="skip part 3 (conv)")
+    ap.add_argument("--only-conv", action="store_true", help="run part 3 (conv) only")
+    ap.add_argument("--long", action="store_true",
+                    help="part 3: train the conv recipe in full (CONV_RECIPE: up to 200 epochs, early stopping)")
+    ap.add_argument("--conv-epochs", type=int, default=20,
+                    help="part 3 without --long: epochs of the short conv run (default 20)")
     args = ap.parse_args()
 
     import gatecc
     from gatecc.encoder import fit_encoder
 
     x_tr, y_tr, x_te, y_te = digits_split()
+    if args.only_conv:
+        return conv_part(args, x_tr, y_tr, x_te, y_te)
     bits = fit_encoder(x_tr, "quantile", 8).encode(x_tr).astype(np.float32)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; digits {x_tr.shape[0]} training rows, "
           f"{bits.shape[1]} input bits, dense({args.width})x2,groupsum(10,tau=20), batch {args.batch}")
