@@ -148,7 +148,7 @@ def _torch_steps(model, bits, labels, steps: int, batch: int) -> float:
 CONV = "conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)"
 
 #: The conv recipe for the 8x8 digits (docs/training.md, benchmarks/RESULTS.md): gatecc.train options.
-CONV_RECIPE = {"arch": "conv(32,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)",
+CONV_RECIPE = {"arch": "conv(64,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)",
                "encode": "uniform", "bits_per_feature": 8, "epochs": 200, "patience": 30, "seed": 0}
 
 
