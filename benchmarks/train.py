@@ -43,8 +43,13 @@ def digits_split():
     return d.data[train], d.target[train], d.data[test], d.target[test]
 
 
-def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | None = None) -> float:
-    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss); ``conv``: that conv arch."""
+def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | None = None,
+                convsoft: bool = False) -> float:
+    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss); ``conv``: that conv arch.
+
+    ``convsoft``: the conv step on gatecc.convsoft's (batch, features) forward (what soft_eval runs)
+    instead of the trainer's (features, batch) one, to measure what the layout buys.
+    """
     import jax
     import jax.numpy as jnp
     import optax
@@ -64,7 +69,13 @@ def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | No
         arch = resolve(parse_arch(conv), 10, None)
         net = init_convnet(arch, MapShape(bits.shape[1] // 64, (8, 8)), np.random.default_rng(0), 1.0)
         params = conv_params(net)
-        loss_fn, _ = _losses(None, arch.head, "xent", conv_scores(net))
+        scores = conv_scores(net)
+        if convsoft:
+            from gatecc.convsoft import soft_forward
+
+            fwd = soft_forward(net)
+            scores = lambda p, x, hard=False: fwd(p, x.T, hard).T       # noqa: E731
+        loss_fn, _ = _losses(None, arch.head, "xent", scores)
     opt = optax.chain(optax.clip(100.0), optax.adamw(0.05, b1=0.9, b2=0.99, weight_decay=1e-2))
     params = jax.tree_util.tree_map(jnp.asarray, params)
     state = opt.init(params)
@@ -160,12 +171,15 @@ def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
     encoder, planes = fit_image_encoder(x_tr, (1, 8, 8), "quantile", 4)
     bits = encoder.encode(x_tr).astype(np.float32)
     ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV)
+    layout = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV,
+                         convsoft=True)
     theirs = torchlogix_conv_rate(bits, y_tr, args.width, args.conv_steps, args.batch)
-    print(f"conv {CONV}, {planes} bit planes: training samples/s gatecc {ours:,.0f}, torchlogix {theirs:,.0f}: "
+    print(f"conv {CONV}, {planes} bit planes: training samples/s gatecc {ours:,.0f} (on gatecc.convsoft's "
+          f"(batch, features) forward: {layout:,.0f}, {ours / layout:.2f}x), torchlogix {theirs:,.0f}: "
           f"{ours / theirs:.2f}x (goal >= 3x)", flush=True)
     if args.no_accuracy:
         return
-    recipe = dict(CONV_RECIPE)
+    recipe = dict(CONV_RECIPE, **dict(_setting(item) for item in args.set))
     if not args.long:                         # a short run: the same recipe, fewer epochs
         recipe["epochs"] = recipe["patience"] = args.conv_epochs
     start = time.perf_counter()
@@ -181,6 +195,17 @@ def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
     print(f"compiled conv net on raw pixels == soft model's hard outputs on the test images: {same}")
 
 
+def _setting(text: str):
+    """'KEY=VALUE' -> (KEY, VALUE as a Python literal, else the string)."""
+    import ast
+
+    key, _, value = text.partition("=")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=30, help="timed steps per trainer (default 30)")
@@ -192,6 +217,9 @@ def main() -> None:
     ap.add_argument("--only-conv", action="store_true", help="run part 3 (conv) only")
     ap.add_argument("--long", action="store_true",
                     help="part 3: train the conv recipe in full (CONV_RECIPE: up to 200 epochs, early stopping)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="part 3: override a CONV_RECIPE item (a gatecc.train option), e.g. --set shift=1 "
+                         "--set 'arch=conv(32,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)'")
     ap.add_argument("--conv-epochs", type=int, default=20,
                     help="part 3 without --long: epochs of the short conv run (default 20)")
     args = ap.parse_args()
