@@ -170,11 +170,12 @@ def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
 
     encoder, planes = fit_image_encoder(x_tr, (1, 8, 8), "quantile", 4)
     bits = encoder.encode(x_tr).astype(np.float32)
-    ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV)
-    layout = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV,
+    conv = CONV.replace("dense(4000)", f"dense({args.width})")     # the width torchlogix's copy gets too
+    ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=conv)
+    layout = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=conv,
                          convsoft=True)
     theirs = torchlogix_conv_rate(bits, y_tr, args.width, args.conv_steps, args.batch)
-    print(f"conv {CONV}, {planes} bit planes: training samples/s gatecc {ours:,.0f} (on gatecc.convsoft's "
+    print(f"conv {conv}, {planes} bit planes: training samples/s gatecc {ours:,.0f} (on gatecc.convsoft's "
           f"(batch, features) forward: {layout:,.0f}, {ours / layout:.2f}x), torchlogix {theirs:,.0f}: "
           f"{ours / theirs:.2f}x (goal >= 3x)", flush=True)
     if args.no_accuracy:
