@@ -139,19 +139,45 @@ class FloatEntry:
         return out
 
 
-def with_encoder_source(target: str, source: str, encoder) -> str:
-    """``source`` (a net's code for ``target``) followed by its float entry point: what ``gatecc lower`` prints.
+#: Targets whose ``gatecc lower`` output includes the encoder: the float entry points, Python, and
+#: c-embedded (its own ``gatecc_eval1_f``, see :mod:`.c_embedded`).
+LOWER_TARGETS = TARGETS + ("python", "c-embedded")
 
-    The result is one valid C file, LLVM module or WGSL module (the
-    encoder's names start with ``gatecc_enc``/``gatecc_encode``; its WGSL
-    bindings are clear of the net's), and its two halves are exactly the
-    texts :func:`gatecc.compile` builds (``CompiledNet.source`` and
-    ``CompiledNet.float_entry.source``).  A net without an encoder, or a
-    target without a float entry point, gets ``source`` unchanged.
+
+def with_encoder_source(target: str, source: str, encoder) -> str:
+    """``source`` (a net's code for ``target``) followed by its encoder: what ``gatecc lower`` prints.
+
+    For c, llvm and wgsl the result is one valid C file, LLVM module or WGSL
+    module (the encoder's names start with ``gatecc_enc``/``gatecc_encode``;
+    its WGSL bindings are clear of the net's), and its two halves are
+    exactly the texts :func:`gatecc.compile` builds (``CompiledNet.source``
+    and ``CompiledNet.float_entry.source``); for python the module gains
+    ``gatecc_encode(rows)`` (:mod:`.float_entry_python`).  A net without an
+    encoder, c-embedded (which writes its encoder itself) and the circuit
+    formats (see :func:`encoder_note`) get ``source`` unchanged.
     """
-    if encoder is None or target not in TARGETS:
+    if encoder is None or target not in TARGETS + ("python",):
         return source
+    if target == "python":
+        from .float_entry_python import emit_python_encoder
+
+        return source + emit_python_encoder(encoder)
     return source + "\n" + emit_encoder(target, encoder)
+
+
+def encoder_note(target: str, encoder) -> str | None:
+    """The line ``gatecc lower`` writes to stderr when ``target``'s output leaves the model's encoder out.
+
+    Circuit formats (verilog, blif, aiger, dot, ...) and wgsl-fn describe
+    the circuit over input bits; float comparisons are not part of them, so
+    the user is told what the inputs are instead of getting them silently.
+    None when the output includes the encoder or there is none.
+    """
+    if encoder is None or target in LOWER_TARGETS:
+        return None
+    return (f"note: target {target!r} writes the circuit over the model's {encoder.n_bits} encoded input bits "
+            f"without its input encoder (bit k = feature[k] > threshold[k], gatecc.load(MODEL).encoder); "
+            f"targets that include it: {', '.join(LOWER_TARGETS)}")
 
 
 def emit_encoder(target: str, encoder) -> str:

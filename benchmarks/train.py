@@ -1,6 +1,6 @@
 """Training speed against torchlogix, and the dense default's accuracy on the 8x8 digits.
 
-    python benchmarks/train.py [--steps 30] [--width 4000] [--no-accuracy]
+    python benchmarks/train.py [--steps 30] [--width 4000] [--no-accuracy] [--no-conv] [--long]
 
 1. Samples per second of steady-state training steps (forward, backward,
    AdamW update; compilation and warm-up excluded) for the same dense
@@ -10,13 +10,16 @@
    GroupSum (PyTorch on the CPU), measured in this run.  Goal: >= 3x.
 2. ``gatecc.train``'s no-flags default on the digits (the fixed 80/20 split
    of ``gatecc train digits``): hard test accuracy.  Goal: >= 97%.
-3. The same for a conv net, CONV (default
-   conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)),
-   on the digits as (1, 8, 8) images thermometer-coded per channel (4 bit
-   planes): samples/s of gatecc's step (gatecc.convsoft's forward) against
-   torchlogix's LogicConv2d(4 channels, 16 kernels, depth 3, rf 3, pad 1) +
+3. The same for a conv net, CONV
+   (conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)),
+   on the digits as (1, 8, 8) images thermometer-coded per channel (4
+   thresholds): samples/s of gatecc's step (the trainer's conv forward)
+   against torchlogix's LogicConv2d(16 kernels, depth 3, rf 3, pad 1) +
    OrPooling2d(2) + LogicDense x2 + GroupSum on the same bits, goal >= 3x;
-   then ``gatecc.train(images, y, arch=CONV)``'s hard test accuracy, goal >= 98%.
+   then the hard test accuracy of ``gatecc.train(images, y, **CONV_RECIPE)``
+   (goal >= 98%): a short run of ``--conv-epochs`` epochs by default, the
+   full recipe with ``--long``; the compiled net, fed the raw test pixels,
+   is checked against the soft model's hard outputs.
 """
 
 from __future__ import annotations
@@ -40,8 +43,13 @@ def digits_split():
     return d.data[train], d.target[train], d.data[test], d.target[test]
 
 
-def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | None = None) -> float:
-    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss); ``conv``: that conv arch."""
+def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | None = None,
+                convsoft: bool = False) -> float:
+    """Samples/s of gatecc's training step (gatecc.train.fit's forward and loss); ``conv``: that conv arch.
+
+    ``convsoft``: the conv step on gatecc.convsoft's (batch, features) forward (what soft_eval runs)
+    instead of the trainer's (features, batch) one, to measure what the layout buys.
+    """
     import jax
     import jax.numpy as jnp
     import optax
@@ -61,7 +69,13 @@ def gatecc_rate(bits, labels, width: int, steps: int, batch: int, conv: str | No
         arch = resolve(parse_arch(conv), 10, None)
         net = init_convnet(arch, MapShape(bits.shape[1] // 64, (8, 8)), np.random.default_rng(0), 1.0)
         params = conv_params(net)
-        loss_fn, _ = _losses(None, arch.head, "xent", conv_scores(net))
+        scores = conv_scores(net)
+        if convsoft:
+            from gatecc.convsoft import soft_forward
+
+            fwd = soft_forward(net)
+            scores = lambda p, x, hard=False: fwd(p, x.T, hard).T       # noqa: E731
+        loss_fn, _ = _losses(None, arch.head, "xent", scores)
     opt = optax.chain(optax.clip(100.0), optax.adamw(0.05, b1=0.9, b2=0.99, weight_decay=1e-2))
     params = jax.tree_util.tree_map(jnp.asarray, params)
     state = opt.init(params)
@@ -144,31 +158,53 @@ def _torch_steps(model, bits, labels, steps: int, batch: int) -> float:
 
 CONV = "conv(16,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)"
 
+#: The conv recipe for the 8x8 digits (docs/training.md, benchmarks/RESULTS.md): gatecc.train options.
+CONV_RECIPE = {"arch": "conv(64,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)",
+               "encode": "uniform", "bits_per_feature": 8, "epochs": 200, "patience": 30, "seed": 0}
+
 
 def conv_part(args, x_tr, y_tr, x_te, y_te) -> None:
-    """Part 3: conv samples/s against torchlogix, then the conv net's hard test accuracy."""
+    """Part 3: conv samples/s against torchlogix, then the conv recipe's hard test accuracy."""
     import gatecc
     from gatecc.encoder import fit_image_encoder
 
     encoder, planes = fit_image_encoder(x_tr, (1, 8, 8), "quantile", 4)
     bits = encoder.encode(x_tr).astype(np.float32)
-    ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=CONV)
+    conv = CONV.replace("dense(4000)", f"dense({args.width})")     # the width torchlogix's copy gets too
+    ours = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=conv)
+    layout = gatecc_rate(bits, y_tr.astype(np.int32), args.width, args.conv_steps, args.batch, conv=conv,
+                         convsoft=True)
     theirs = torchlogix_conv_rate(bits, y_tr, args.width, args.conv_steps, args.batch)
-    print(f"conv {CONV}, {planes} bit planes: training samples/s gatecc {ours:,.0f}, torchlogix {theirs:,.0f}: "
+    print(f"conv {conv}, {planes} bit planes: training samples/s gatecc {ours:,.0f} (on gatecc.convsoft's "
+          f"(batch, features) forward: {layout:,.0f}, {ours / layout:.2f}x), torchlogix {theirs:,.0f}: "
           f"{ours / theirs:.2f}x (goal >= 3x)", flush=True)
     if args.no_accuracy:
         return
+    recipe = dict(CONV_RECIPE, **dict(_setting(item) for item in args.set))
+    if not args.long:                         # a short run: the same recipe, fewer epochs
+        recipe["epochs"] = recipe["patience"] = args.conv_epochs
     start = time.perf_counter()
-    net = gatecc.train(x_tr.reshape(-1, 1, 8, 8), y_tr, arch=CONV, x_test=x_te.reshape(-1, 1, 8, 8), y_test=y_te)
-    print(f"gatecc.train(images, arch=CONV) ({int(net.meta['epochs'])} epochs, best {int(net.meta['best_epoch'])}, "
-          f"{time.perf_counter() - start:.0f} s): hard test accuracy {float(net.meta['test_accuracy']):.2%} "
-          "(goal >= 98%)")
-    from gatecc.ir.spatial.unroll import unroll
+    net = gatecc.train(x_tr.reshape(-1, 1, 8, 8), y_tr, x_test=x_te.reshape(-1, 1, 8, 8), y_test=y_te, **recipe)
+    options = ", ".join(f"{k}={v!r}" for k, v in recipe.items())
+    print(f"gatecc.train(images, {options}): {int(net.meta['epochs'])} epochs, best {int(net.meta['best_epoch'])}, "
+          f"{time.perf_counter() - start:.0f} s: hard test accuracy {float(net.meta['test_accuracy']):.2%} "
+          f"(goal >= 98%{'' if args.long else '; a short run, --long for the full recipe'})")
+    fast = gatecc.compile(net)
+    x_flat = x_te.reshape(len(x_te), -1)
+    same = np.array_equal(fast(x_flat).astype(np.float32) / np.float32(net.groupsum.tau),
+                          gatecc.soft_eval(net, x_flat, hard=True))
+    print(f"compiled conv net on raw pixels == soft model's hard outputs on the test images: {same}")
 
-    fast = gatecc.compile(unroll(net.to_program()))
-    same = np.array_equal(fast.run_bits(net.encoder.encode(x_te)).astype(np.float32) / np.float32(net.groupsum.tau),
-                          gatecc.soft_eval(net, x_te, hard=True))
-    print(f"compiled conv net (unrolled) == soft model's hard outputs on the test images: {same}")
+
+def _setting(text: str):
+    """'KEY=VALUE' -> (KEY, VALUE as a Python literal, else the string)."""
+    import ast
+
+    key, _, value = text.partition("=")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
 
 
 def main() -> None:
@@ -179,12 +215,22 @@ def main() -> None:
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs (dense and conv)")
     ap.add_argument("--conv-steps", type=int, default=10, help="timed conv steps per trainer (default 10)")
     ap.add_argument("--no-conv", action="store_true", help="skip part 3 (conv)")
+    ap.add_argument("--only-conv", action="store_true", help="run part 3 (conv) only")
+    ap.add_argument("--long", action="store_true",
+                    help="part 3: train the conv recipe in full (CONV_RECIPE: up to 200 epochs, early stopping)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="part 3: override a CONV_RECIPE item (a gatecc.train option), e.g. --set shift=1 "
+                         "--set 'arch=conv(32,rf=3,depth=3,pad=1),orpool(2),dense(4000)x2,groupsum(10,tau=20)'")
+    ap.add_argument("--conv-epochs", type=int, default=20,
+                    help="part 3 without --long: epochs of the short conv run (default 20)")
     args = ap.parse_args()
 
     import gatecc
     from gatecc.encoder import fit_encoder
 
     x_tr, y_tr, x_te, y_te = digits_split()
+    if args.only_conv:
+        return conv_part(args, x_tr, y_tr, x_te, y_te)
     bits = fit_encoder(x_tr, "quantile", 8).encode(x_tr).astype(np.float32)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; digits {x_tr.shape[0]} training rows, "
           f"{bits.shape[1]} input bits, dense({args.width})x2,groupsum(10,tau=20), batch {args.batch}")

@@ -75,7 +75,8 @@ class ThermometerEncoder:
             raise InputError(f"expected features of shape (batch, {self.n_features}), got {x.shape}")
         if x.dtype.kind not in "biuf":
             raise InputError(f"features must be numbers, not {x.dtype}")
-        x = x.astype(np.float32)
+        with np.errstate(over="ignore"):          # beyond float32's range: +-inf, as the generated code sees it
+            x = x.astype(np.float32)
         if np.isnan(x).any():
             raise InputError(f"features contain NaN (first in row {int(np.argwhere(np.isnan(x))[0][0])})")
         return x

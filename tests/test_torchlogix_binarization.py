@@ -134,3 +134,53 @@ def test_bad_binarizations_get_one_clear_error(tmp_path, cli):
         with pytest.raises(gatecc.ModelError, match=needle):
             gatecc.load(tmp_path / f"m{i}.pt")
         assert_one_line_error(cli("stats", f"m{i}.pt"), needle)
+
+
+# ---------------------------------------------------------------------------
+# a binarization in front of conv layers: the image encoder of the imported ConvNet
+
+def _conv_model(binarize, planes: int):
+    from conv_peer_models import RANDOM
+
+    layers = torchlogix_layers()
+    torch.manual_seed(5)
+    return torch.nn.Sequential(
+        binarize,
+        layers.LogicConv2d(in_dim=(5, 5), channels=planes, num_kernels=4, tree_depth=2, receptive_field_size=3,
+                           padding=1, parametrization_kwargs=RANDOM),
+        layers.OrPooling2d(kernel_size=2, stride=2, padding=0),
+        torch.nn.Flatten(),
+        layers.LogicDense(16, 30, parametrization_kwargs=RANDOM),
+        layers.GroupSum(3, tau=1.0)).eval()
+
+
+@pytest.mark.parametrize("kind", ["fixed", "global", "learnable"])
+def test_binarization_before_conv_layers_is_the_convnets_encoder(kind, tmp_path):
+    """torchlogix eval(x_float) == gatecc soft_eval(hard) == compiled(x_float) with the imported image encoder."""
+    layers = torchlogix_layers()
+    if kind == "global":
+        bz = layers.FixedBinarization(torch.tensor([-0.5, 0.0, 0.7]), feature_dim=1)
+    elif kind == "fixed":
+        bz = layers.FixedBinarization(torch.tensor([[-0.5, 0.1, 0.6], [-0.2, 0.3, 1.0]]), feature_dim=1)
+    else:
+        bz = layers.LearnableBinarization(torch.tensor([[-0.5, 0.1, 0.6], [-0.2, 0.3, 1.0]]), feature_dim=1)
+        with torch.no_grad():
+            bz.raw_diffs.add_(torch.randn(bz.raw_diffs.shape, generator=torch.Generator().manual_seed(1)) * 0.2)
+    channels = 1 if kind == "global" else 2
+    model = _conv_model(bz, 3 * channels)
+    x = np.random.default_rng(2).normal(0, 0.8, (200, channels, 5, 5)).astype(np.float32)
+    with torch.no_grad():
+        expected = counts_from_scores(model(torch.tensor(x)).numpy(), 1.0)
+    torch.save(model, tmp_path / "m.pt")
+    net = gatecc.load(tmp_path / "m.pt")
+    assert net.encoder is not None and net.encoder.n_features == channels * 25
+    flat = x.reshape(len(x), -1)
+    np.testing.assert_array_equal(gatecc.soft_eval(net, flat, hard=True), expected)
+    np.testing.assert_array_equal(gatecc.compile(net, target="c")(flat), expected)
+
+
+def test_binarization_before_conv_needs_feature_dim_1(tmp_path, cli):
+    layers = torchlogix_layers()
+    model = _conv_model(layers.FixedBinarization(torch.tensor([-0.5, 0.0, 0.7])), 3)
+    torch.save(model, tmp_path / "m.pt")
+    assert_one_line_error(cli("stats", "m.pt"), "feature_dim -2")

@@ -14,6 +14,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("lower", help="compile a model to source code for a target", formatter_class=formatter,
                        description="Lower MODEL to the gate IR, optimise it and write code for --target.\n\n"
+                                   "A model with an input encoder (gatecc train): c, llvm, wgsl, python and c-embedded\n"
+                                   "include it (raw floats in); circuit formats (verilog, blif, aiger, ...) get the\n"
+                                   "circuit over its encoded bits and a note on standard error.\n\n"
                                    "example: gatecc lower model.npz --target c -O2 -o model.c")
     add_model_args(p)
     p.add_argument("--target", "-t", default="c", choices=target_names(), metavar="TARGET",
@@ -55,7 +58,7 @@ def run(args) -> int:
                                     **options)
         except PipelineError as exc:
             raise CommandError(str(exc)) from None
-        write_output(args.output, source)
+        write_output(args.output, _with_encoder(args.target, source, model))
         return 0
     if args.unroll and not is_spatial(model):
         raise CommandError("--unroll applies to conv models (spatial programs) only")
@@ -65,11 +68,7 @@ def run(args) -> int:
                                   progress=wanted(args.quiet), head=args.head, **options)
     except PipelineError as exc:
         raise CommandError(str(exc)) from None
-    source = lowered.source
-    if getattr(model, "encoder", None) is not None:
-        from ..backends.float_entry import with_encoder_source
-
-        source = with_encoder_source(target.name, source, model.encoder)   # gatecc_encode: raw floats -> planes
+    source = _with_encoder(target.name, lowered.source, model)
     # Targets that write more than one file (c-embedded: OUT.c and OUT.h) name the others.
     extra = {}
     if hasattr(target, "companions"):
@@ -83,3 +82,21 @@ def run(args) -> int:
     for path, text in extra.items():
         write_output(path, text)
     return 0
+
+
+def _with_encoder(target: str, source: str, model) -> str:
+    """``source`` with the model's input encoder appended where the target has one; else a note on stderr.
+
+    Dense and conv nets alike: ``gatecc_encode`` turns raw floats into the
+    circuit's input bits.  Targets that cannot hold float comparisons (the
+    circuit formats) get the circuit alone and one stderr line saying so.
+    """
+    encoder = getattr(model, "encoder", None)
+    if encoder is None:
+        return source
+    from ..backends.float_entry import encoder_note, with_encoder_source
+
+    note = encoder_note(target, encoder)
+    if note is not None:
+        sys.stderr.write(f"gatecc lower: {note}\n")
+    return with_encoder_source(target, source, encoder)

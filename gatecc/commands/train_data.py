@@ -9,7 +9,7 @@ from .common import CommandError
 #: Options that only apply to data files, with their "not given" values.
 DATA_ONLY = {"label": None, "arch": None, "validation": None, "test_split": None, "encode": None,
              "bits_per_feature": None, "patience": None, "loss": None, "checkpoint": None, "resume": None,
-             "plot": None}
+             "plot": None, "shift": None}
 
 
 def add_data_args(p) -> None:
@@ -31,6 +31,9 @@ def add_data_args(p) -> None:
     g.add_argument("--bits-per-feature", type=int, metavar="N", help="thresholds per real-valued feature (default 4)")
     g.add_argument("--patience", type=int, metavar="EPOCHS",
                    help="stop after this many epochs without a better validation score (default 30)")
+    g.add_argument("--shift", type=int, metavar="N",
+                   help="conv nets: move each training image by a random (dy, dx) in -N..N every epoch "
+                        "(augmentation; default 0: off)")
     g.add_argument("--loss", choices=("xent", "mse", "bce"), help="default: xent for labels, mse for bit outputs")
     g.add_argument("--checkpoint", metavar="FILE", help="write a training checkpoint after every epoch")
     g.add_argument("--resume", metavar="FILE", help="continue from a checkpoint (same data and options)")
@@ -79,7 +82,7 @@ def run_data(args) -> int:
     options = {k: v for k, v in {"arch": args.arch, "epochs": args.epochs, "validation": args.validation,
                                  "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
                                  "encode": args.encode, "bits_per_feature": args.bits_per_feature,
-                                 "patience": args.patience, "loss": args.loss}.items() if v is not None}
+                                 "patience": args.patience, "loss": args.loss, "shift": args.shift}.items() if v is not None}
     result = fit(table, FitConfig(**options), progress=not args.quiet, checkpoint=args.checkpoint,
                  resume=args.resume)
     out = args.output or f"{path.stem}.gatecc.npz"

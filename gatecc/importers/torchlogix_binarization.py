@@ -106,18 +106,55 @@ def module_encoder(view, n_inputs: int) -> ThermometerEncoder | None:
     if view.name == "DummyBinarization":
         return None
     where = view.path or "<root>"
+    return encoder_of(_module_thresholds(view, where), where, n_inputs, view.get("feature_dim", -2))
+
+
+def _module_thresholds(view, where: str):
+    """A binarization module's eval-mode thresholds (recomputed from ``raw_diffs`` for a learnable one)."""
     if view.name == "LearnableBinarization":
         raw = view.get("raw_diffs")
         if raw is None:
             raise ModelError(f"{view.where()}: has no 'raw_diffs'")
         temp = scalar(view.get("temperature_softplus", DEFAULT_TEMPERATURE_SOFTPLUS),
                       f"{where}.temperature_softplus")
-        thresholds = learned_thresholds(_float_array(raw, f"{where}.raw_diffs"), temp)
-    else:
-        thresholds = view.get("thresholds")
-        if thresholds is None:
-            raise ModelError(f"{view.where()}: has no 'thresholds'")
-    return encoder_of(thresholds, where, n_inputs, view.get("feature_dim", -2))
+        return learned_thresholds(_float_array(raw, f"{where}.raw_diffs"), temp)
+    thresholds = view.get("thresholds")
+    if thresholds is None:
+        raise ModelError(f"{view.where()}: has no 'thresholds'")
+    return thresholds
+
+
+def image_encoder(view, shape) -> ThermometerEncoder | None:
+    """The encoder of a binarization module in front of conv layers whose input map is ``shape``.
+
+    On (batch, C, H, W) images torchlogix compares ``x.unsqueeze(-1)`` with
+    ``(C, B)`` per-channel (or ``(B,)`` global) thresholds and, with
+    ``feature_dim=1``, merges the threshold axis into the channels: plane
+    ``c * B + b`` of the conv net's ``C * B`` input planes is
+    ``pixel > thresholds[c, b]`` -- the layout of
+    :func:`gatecc.encoder.fit_image_encoder`.  None for DummyBinarization.
+    """
+    if view.name == "DummyBinarization":
+        return None
+    where = view.path or "<root>"
+    t = as_array(_module_thresholds(view, where), f"{where}.thresholds")
+    if t.dtype.kind != "f" or not np.isfinite(t).all():
+        raise ModelError(f"{where}.thresholds: expected finite floats")
+    fd = scalar(view.get("feature_dim", -2), f"{where}.feature_dim", "iu")
+    if fd != 1:
+        raise ModelError(f"{where}: feature_dim {fd} in front of conv layers is not supported (gatecc imports "
+                         "feature_dim=1: the thresholds merged into the channels)")
+    planes = shape.channels
+    t = t.reshape(1) if t.ndim == 0 else t
+    if t.ndim == 1 and t.size and planes % t.size == 0:
+        t = np.broadcast_to(t, (planes // t.size, t.size))
+    if t.ndim != 2 or t.size != planes:
+        raise ModelError(f"{where}.thresholds: shape {t.shape} does not make the {planes} input channels of "
+                         "the first conv layer")
+    channels, bits = t.shape
+    plane = int(np.prod(shape.spatial))
+    feature = np.concatenate([c * plane + np.arange(plane) for c in range(channels) for _ in range(bits)])
+    return ThermometerEncoder(channels * plane, feature, np.repeat(_float32_below(t).ravel(), plane))
 
 
 def flat_encoder(flat, used: set, n_inputs: int | None, guess: int) -> ThermometerEncoder | None:

@@ -39,6 +39,7 @@ import numpy as np
 from ..errors import ModelError
 from ..ir.spatial.program import Flatten, MapShape, Or, OrPool, conv_out_size
 from .peers import ModuleView, as_array, build_net, is_module, scalar
+from .torchlogix_binarization import BINARIZATIONS
 
 CONV = {"LogicConv2d": 2, "LogicConv3d": 3}
 POOL = {"OrPooling2d": 2, "OrPooling3d": 3}
@@ -77,6 +78,7 @@ class _Net:
         self.input = input_shape
         self.stages, self.shapes = [], [input_shape]
         self.dense, self.head, self.beta = [], None, 0.0
+        self.binarize = None            # a binarization module in front of the conv layers (its encoder)
 
     @property
     def current(self) -> int:
@@ -281,6 +283,11 @@ def _run(net: _Net, layers: list, src: int) -> int:
             raise ModelError(f"{layer.where} follows the GroupSum head; the head must come last")
         if t in SKIP:
             continue
+        if t in BINARIZATIONS:
+            if net.stages or net.dense or net.binarize is not None or not hasattr(layer, "view"):
+                raise ModelError(f"{layer.where}: a binarization is imported only first, in a module file")
+            net.binarize = layer.view
+            continue
         if t in CONV:
             weights, indices = layer.conv_tensors()
             src = _conv(net, layer.where, CONV[t], a, weights, indices, src)
@@ -340,7 +347,13 @@ def convnet_from_module(data):
     layers = [_ModuleLayer(m) for m in _modules(ModuleView(data, ""))]
     net = _Net(None)
     _run(net, layers, 0)
-    return _finish(net, {})
+    conv = _finish(net, {})
+    if net.binarize is None:
+        return conv
+    from ..convnet import ConvNet
+    from .torchlogix_binarization import image_encoder
+
+    return ConvNet(conv.input, conv.stages, conv.meta, image_encoder(net.binarize, conv.input))
 
 
 def read_config(text: str, where: str) -> dict:

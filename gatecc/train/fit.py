@@ -49,6 +49,7 @@ class FitConfig:
     bits_per_feature: int = 4          # 4 beats 8 on the 8x8 digits (97.8% vs 96.7% hard test accuracy)
     loss: str | None = None            # None: xent for classes, mse for bits; or "bce"
     init_noise: float = 1.0            # std of the random-normal initial gate logits
+    shift: int = 0                     # conv nets: random shifts of up to this many cells per epoch (augment)
 
 
 @dataclass
@@ -187,6 +188,9 @@ def prepare(table: Table, config: FitConfig):
         shape = MapShape(planes, tuple(table.image[1:]))
     else:
         encoder = fit_encoder(table.x[train_idx], config.encode, config.bits_per_feature)
+    if config.shift < 0 or (config.shift and shape is None):
+        raise ArchError(f"shift {config.shift}: random-shift augmentation takes a count of cells >= 0 and needs "
+                        "image inputs with a conv architecture")
     bits = encoder.encode(table.x).astype(np.float32)
     k = len(table.classes) if table.is_classification else None
     out_bits = None if table.is_classification else table.y.shape[1]
@@ -217,13 +221,12 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     if shape is None:
         static, params = _init(arch, encoder.n_bits, rng, config)
         loss_fn, hard_right = _losses(make_forward(static), arch.head, loss)
-    else:                                   # a conv net: gatecc.convsoft's forward pass
-        from ..convsoft import conv_params
-        from .convnets import conv_scores, init_convnet
+    else:                                   # a conv net: gatecc.convsoft's relaxations (train/convforward)
+        from .convnets import conv_scores, init_conv_trainer, trainer_params
 
-        static = init_convnet(arch, shape, rng, config.init_noise)
-        params = conv_params(static)
-        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(static))
+        static = init_conv_trainer(arch, shape, rng, config.init_noise)      # (ConvNet, learnable wiring)
+        params = trainer_params(*static)
+        loss_fn, hard_right = _losses(None, arch.head, loss, conv_scores(*static))
     opt = optax.chain(optax.clip(config.clip), optax.adamw(config.lr, b1=0.9, b2=0.99,
                                                             weight_decay=config.weight_decay))
     n = x_tr.shape[0]
@@ -254,16 +257,22 @@ def fit(table: Table, config: FitConfig = FitConfig(), progress: bool = False, c
     score = jax.jit(lambda p, x, y: (jnp.mean(hard_right(p, x, y)), loss_fn(p, x, y)))
     x_val_j, y_val_j = _global(x_val.T, rep), _global(y_val.T if y_val.ndim == 2 else y_val, rep)
     x_cols = np.ascontiguousarray(x_tr.T)
+    if config.shift:
+        from .augment import epoch_choice, shifted_copies
+
+        copies = shifted_copies(x_cols, shape, config.shift)
     bar = progress_bar(config.epochs, first - 1, progress)
     start, trained = time.perf_counter(), 0
     epoch = first - 1
     for epoch in range(first, config.epochs + 1):
         order = np.random.default_rng([config.seed, epoch]).permutation(n)
         losses = []
+        pick = epoch_choice(len(copies), n, config.seed, epoch) if config.shift else None
         for s in range(0, n - batch + 1, batch):
             idx = order[s : s + batch]
             yb = y_tr[idx].T if y_tr.ndim == 2 else y_tr[idx]
-            params, state, value = step(params, state, _global(x_cols[:, idx], xs),
+            xb = x_cols[:, idx] if pick is None else np.ascontiguousarray(copies[pick[idx], :, idx].T)
+            params, state, value = step(params, state, _global(xb, xs),
                                         _global(yb, ys if yb.ndim == 1 else xs))
             losses.append(value)
             trained += batch
@@ -303,17 +312,16 @@ def hard_accuracy(net, x, y) -> float:
 def to_net(arch: Arch, static, params, encoder, table: Table, config: FitConfig, epochs: int, best) -> LogicNet:
     """The LogicNet of ``params``: soft logits, the argmax of any learnable wiring, the encoder.
 
-    For a conv net (``static`` is its initial ConvNet) the ConvNet with the
-    trained logits and the encoder.
+    For a conv net (``static`` is its initial ConvNet and learnable wiring)
+    the ConvNet with the trained logits, the argmax wiring and the encoder.
     """
     from ..soft import hard_wiring
 
     meta = _meta(arch, table, config, epochs, best)
     if not isinstance(static, list):
-        from ..convsoft import with_params
-        from .convnets import attach_encoder
+        from .convnets import attach_encoder, trained_convnet
 
-        net = with_params(static, params)
+        net = trained_convnet(*static, params)
         net.meta.update(meta)
         return attach_encoder(net, encoder)
     layers = []
@@ -329,6 +337,8 @@ def _meta(arch: Arch, table: Table, config: FitConfig, epochs: int, best) -> dic
     meta = {"arch": np.array(arch.spec()), "seed": np.array(config.seed), "epochs": np.array(epochs),
             "best_epoch": np.array(best["epoch"]), "validation_accuracy": np.array(best["score"]),
             "encode": np.array(f"{config.encode}:{config.bits_per_feature}")}
+    if config.shift:
+        meta["shift"] = np.array(config.shift)
     if table.classes is not None:
         meta["classes"] = np.asarray(table.classes)
     if table.features:
