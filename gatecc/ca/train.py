@@ -103,21 +103,24 @@ class CATrainResult:
 
 
 def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
-             lr: float | None = None, eval_every: int | None = None, log=None) -> CATrainResult:
+             lr: float | None = None, eval_every: int | None = None, log=None, checkpoint=None) -> CATrainResult:
     """Train ``task``; stops once the hard CA is exact (see the module doc).
 
-    ``log``, if given, is called with each evaluation's history entry.
+    ``log``, if given, is called with each evaluation's history entry;
+    ``checkpoint``, if given, with ``(model, entry)`` whenever the hard CA is the
+    best so far (fewest wrong), so a long run can be stopped and still kept.
     """
     import jax
     import jax.numpy as jnp
     import optax
 
     from ..train.progress import progress_bar
-    from .jaxca import cell_forward, model_params, run
+    from .jaxca import cell_forward, model_params, run, training_wires
 
     task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every)
     model0 = init_model(task.arch, seed)
-    params, wires = model_params(model0)
+    params, _ = model_params(model0)
+    wires = training_wires(model0)
     params = jax.tree_util.tree_map(jnp.asarray, params)
     wires = jax.tree_util.tree_map(jnp.asarray, wires)
     periodic, steps = task.arch.periodic, task.steps
@@ -151,7 +154,7 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
             return jnp.sum(jnp.abs(out[..., 0] - ey))
 
     bar = progress_bar(task.epochs, 0, progress)
-    history, wrong, epoch = [], -1, 0
+    history, wrong, epoch, best = [], -1, 0, None
     start = time.perf_counter()
     for epoch in range(1, task.epochs + 1):
         x, y = _batch(task, rng)
@@ -164,6 +167,9 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
         bar.set_postfix(soft=f"{float(soft):.4g}", wrong=wrong, refresh=False)
         if log is not None:
             log(history[-1])
+        if checkpoint is not None and (best is None or wrong < best):
+            best = wrong
+            checkpoint(_to_model(model0, params), history[-1])
         if wrong == 0:
             break
     bar.close()
