@@ -62,7 +62,7 @@ TASKS = {
     "life-ca": CATask("life-ca", "the Game of Life as a CA, learned from random board transitions",
                       LIFE_ARCH, board=3, steps=1, batch=20, epochs=10000),
     "checkerboard": CATask("checkerboard", "8-channel CA growing a checkerboard from random bits in 20 steps",
-                           CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=500),
+                           CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=2000),
 }
 
 #: The asynchronous variants (``gatecc train TASK --async``): the notebook's fire-rate checkerboard, each cell
