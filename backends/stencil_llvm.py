@@ -4,7 +4,7 @@ Same entry point and padded-plane layout as the C engine
 (``gatecc_stencil(board, scratch, rows, width, steps, seed, threshold,
 async)``), so :class:`.stencil.StencilEngine` drives both; the board size
 is a constant of the module (``rows`` and ``width`` are not read).  A step
-is one loop over the words of the interior rows, ``<L x i64>`` vectors at a
+is one loop over the interior words, row by row, ``<L x i64>`` vectors at a
 time (L from the host, as the LLVM backend chooses it), the kernel rendered
 by :class:`.llvm.LLVMChunks` into an always-inline function; one thread
 (llvmlite has no OpenMP runtime).
@@ -78,7 +78,12 @@ def emit_stencil_llvm(kernel, window, channels: int, boundary: str, height: int,
 
     # step: vectors of words of the interior rows; window entries from shifted row vectors.
     one, top_bit = _splat(lanes, 1), _splat(lanes, 63)
-    body = [f"  %bi = mul i64 %blk, {lanes}", f"  %i = add i64 %bi, {s}"]
+    # Blocks of the interior words row by row (halo words are not computed; a block past a row's end
+    # computes the next words at their own positions, as in the C engine).
+    per_row = -(-nw // lanes)
+    body = [f"  %br = udiv i64 %blk, {per_row}", f"  %bj = urem i64 %blk, {per_row}", "  %br1 = add i64 %br, 1",
+            f"  %brs = mul i64 %br1, {s}", f"  %bjl = mul i64 %bj, {lanes}", "  %bi = add i64 %brs, %bjl",
+            "  %i = add i64 %bi, 1"]
     for dc, dy in sorted({(dc, dy) for dc, dy, _ in window}):
         r = f"%r{dc}_{dy}"
         body.append(f"  {r}o = add i64 %i, {dc * plane + (dy - 1) * s}")
@@ -102,7 +107,7 @@ def emit_stencil_llvm(kernel, window, channels: int, boundary: str, height: int,
         body += [f"  %op{k} = getelementptr inbounds {t}, ptr %os, i64 {k}", f"  %ov{k} = load {t}, ptr %op{k}",
                  f"  %oi{k} = add i64 %i, {k * plane}", f"  %ob{k} = getelementptr inbounds i64, ptr %b, i64 %oi{k}",
                  f"  store {t} %ov{k}, ptr %ob{k}, align 8"]
-    blocks = -(-height * s // lanes)
+    blocks = height * per_row
     lines += ["define internal void @step(ptr noalias %a, ptr noalias %b) nounwind {", "entry:",
               f"  %xs = alloca [{max(1, len(window))} x {t}]", f"  %os = alloca [{channels} x {t}]",
               "  br label %blk.pre", "blk.pre:", *_loop("blk", "%blk", blocks, body, "done"), "done:", "  ret void",

@@ -22,7 +22,7 @@ DEFAULT_TARGET = "c"
 
 
 def to_graph(model) -> Graph:
-    """The gate graph of a LogicNet, a Graph, or a model file path."""
+    """The gate graph of a LogicNet, a Graph, a conv net, a CA model (its per-cell circuit) or a model file path."""
     if isinstance(model, (str, os.PathLike)):
         from .load import load
 
@@ -41,7 +41,11 @@ def to_graph(model) -> Graph:
 
     if isinstance(model, LutNet):
         return verify(model.to_graph())
-    raise ModelError(f"cannot compile a {type(model).__name__}; expected a LogicNet, a Graph or a path")
+    from .ca.model import CAModel
+
+    if isinstance(model, CAModel):              # a cellular automaton: its per-cell circuit (docs/ca.md)
+        return verify(model.kernel_graph())
+    raise ModelError(f"cannot compile a {type(model).__name__}; expected a LogicNet, a Graph, a CA model or a path")
 
 
 @dataclass
@@ -267,7 +271,10 @@ class CompiledNet:
 
 def compile(model, target: str | None = None, opt_level: int = 2, cache: bool = True,  # noqa: A001
             progress: bool = False, head=None, **options) -> CompiledNet:
-    """Compile ``model`` (LogicNet, Graph, ConvNet, spatial Program or path) for ``target`` into a runnable net.
+    """Compile ``model`` (LogicNet, Graph, ConvNet, spatial Program, CA model or path) for ``target`` into a runnable net.
+
+    A CA model (:class:`gatecc.ca.CAModel`) compiles its per-cell circuit: 9C
+    inputs in window order, C next-state outputs (docs/ca.md).
 
     A ConvNet or Program compiles through :func:`gatecc.spatial_compile.compile_spatial`
     (the loop form on c, llvm and wgsl, ``mode="unroll"`` for one flat graph) and

@@ -9,7 +9,7 @@ import gatecc
 from gatecc.ca import CAModel
 from gatecc.ca.arch import CAArch
 from gatecc.ca.stepper import reference_stepper
-from gatecc.ca.train import TASKS, _batch, checkerboard, life_next, train_ca
+from gatecc.ca.train import ASYNC_TASKS, TASKS, _batch, checkerboard, life_next, train_ca
 from gatecc.ir.evaluate import all_inputs, evaluate_samples
 from gatecc.life.rule import life_rule
 
@@ -46,6 +46,43 @@ def test_checkerboard_verdict_matches_the_reference():
     ref = reference_stepper(result.model)
     wrong = sum(int((ref.run(s.astype(np.uint8), 3)[..., 0] != t).sum()) for s, t in zip(starts, targets))
     assert result.wrong == wrong
+
+
+TINY_ASYNC = replace(ASYNC_TASKS["checkerboard"], arch=TINY_CHECKER.arch, board=6, steps=4, epochs=20,
+                     eval_every=10, eval_boards=3)
+
+
+def test_async_checkerboard_verdict_matches_the_reference():
+    seed = 2
+    result = train_ca(TINY_ASYNC, seed=seed, progress=False)
+    # Held-out starts drawn with seed + 2, their fire masks from one seed drawn with seed + 4.
+    starts, targets = _batch(replace(TINY_ASYNC, batch=3), np.random.default_rng(seed + 2))
+    fire_seed = int(np.random.default_rng(seed + 4).integers(0, 2**32))
+    ref = reference_stepper(result.model)
+    wrong = sum(int((ref.run(s.astype(np.uint8), 4, 0.6, fire_seed)[..., 0] != t).sum())
+                for s, t in zip(starts, targets))
+    assert result.wrong == wrong
+    assert float(result.model.meta["fire_rate"]) == 0.6
+    # Asynchronous: the same starts stepped synchronously differ somewhere (the masks matter).
+    assert any(not np.array_equal(ref.run(s.astype(np.uint8), 4, 0.6, fire_seed), ref.run(s.astype(np.uint8), 4))
+               for s in starts)
+
+
+def test_train_cli_async(tmp_path, monkeypatch, capsys):
+    from gatecc.ca import train as ca_train
+    from gatecc.cli import main
+
+    monkeypatch.setitem(ca_train.ASYNC_TASKS, "checkerboard", TINY_ASYNC)
+    out = tmp_path / "a.npz"
+    main(["train", "checkerboard", "--async", "--epochs", "2", "--eval-every", "1", "-o", str(out), "--quiet"])
+    assert float(gatecc.load(out).meta["fire_rate"]) == 0.6
+
+
+@pytest.mark.parametrize("task", ["life-ca", "life"])
+def test_async_only_for_the_checkerboard(cli, task):
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("train", task, "--async"), "--async")
 
 
 def test_train_cli(tmp_path, monkeypatch, capsys):
@@ -86,3 +123,23 @@ def test_shipped_life_ca_is_conways_rule():
     for _ in range(40):
         board = reference_step(board)
     np.testing.assert_array_equal(got, board)
+
+
+def test_shipped_checkerboard_best_is_what_the_docs_say():
+    """examples/checkerboard-ca-best.npz: 67 of the 2048 held-out channel-0 cells wrong after 20 steps (docs/ca.md),
+    by the reference stepper; the C stencil engine steps it the same way."""
+    from importlib.resources import files
+
+    from gatecc.ca.engine import make_ca_engine
+
+    model = gatecc.load(files("gatecc.examples") / "checkerboard-ca-best.npz")
+    task = TASKS["checkerboard"]
+    assert (model.channels, model.n_kernels, model.periodic) == (8, 16, False)
+    starts, targets = _batch(replace(task, batch=task.eval_boards), np.random.default_rng(0 + 2))
+    ref, engine = reference_stepper(model), make_ca_engine(model, "c", opt_level=3)
+    wrong = 0
+    for s, t in zip(starts, targets):
+        out = ref.run(s.astype(np.uint8), 20)
+        np.testing.assert_array_equal(engine.run(s.astype(np.uint8), 20), out)
+        wrong += int((out[..., 0] != t).sum())
+    assert wrong == 67 == int(model.meta["hard_wrong"])

@@ -70,3 +70,47 @@ def test_browser_steps_as_the_reference(tmp_path, cli, channels, periodic, fire)
     expected = reference_stepper(model).run(start, steps, rate if fire else None, fire_seed)
     assert (expected != start).any()
     np.testing.assert_array_equal(got, expected)
+
+
+def test_browser_click_toggles_a_cells_channels(tmp_path, cli):
+    """Pause, Clear, click cells (one twice): each clicked-once cell has every channel on; two Steps then
+    give the reference stepper's board from that painted start."""
+    assert CHROMIUM and CHROMEDRIVER, "Debian's chromium and chromium-driver are needed (bash scripts/setup.sh --test)"
+    import time
+
+    channels, h, w = 3, 16, 32
+    model, path = _model(tmp_path, channels, False)
+    res = cli("ca", path, "--web", tmp_path / "site", "--size", f"{h}x{w}")
+    assert res.returncode == 0, res.stderr
+    clicks = [(3, 4), (10, 7), (10, 7), (31, 15), (0, 0), (20, 2)]        # (x, y); (10, 7) toggled back off
+    click = """
+        const canvas = document.getElementById('board');
+        const r = canvas.getBoundingClientRect();
+        for (const [x, y] of arguments[0]) {
+          const opts = {clientX: r.left + (x + 0.5) * r.width / arguments[1], clientY: r.top + (y + 0.5) * r.height / arguments[2],
+                        pointerId: 1, bubbles: true, button: 0};
+          canvas.dispatchEvent(new PointerEvent('pointerdown', opts));
+          canvas.dispatchEvent(new PointerEvent('pointerup', opts));
+        }"""
+    read = "const done = arguments[0]; window.gateccCA.readBoard().then(w => done(Array.from(w)));"
+    browser = Browser()
+    try:
+        with StaticServer(tmp_path / "site") as server:
+            browser.get(f"{server.url}index.html")
+            assert browser.wait_title("gatecc-ca: ", timeout=120, running_ok=True) == "gatecc-ca: running"
+            browser.execute("document.getElementById('play').click(); document.getElementById('clear').click();")
+            browser.execute(click, clicks, w, h)
+            time.sleep(1.0)   # painting happens on the next animation frame
+            painted = browser._call("POST", f"/session/{browser.session}/execute/async", {"script": read, "args": []})
+            for _ in range(2):
+                browser.execute("document.getElementById('step').click();")
+            time.sleep(0.5)
+            stepped = browser._call("POST", f"/session/{browser.session}/execute/async", {"script": read, "args": []})
+    finally:
+        browser.close()
+    start = np.zeros((h, w, channels), dtype=np.uint8)
+    for x, y in clicks:
+        start[y, x, :] ^= 1
+    np.testing.assert_array_equal(words_to_board(np.array(painted, dtype=np.uint32), channels, h, w), start)
+    np.testing.assert_array_equal(words_to_board(np.array(stepped, dtype=np.uint32), channels, h, w),
+                                  reference_stepper(model).run(start, 2))

@@ -59,7 +59,9 @@ def test_pack_planes_round_trips_odd_widths():
 @pytest.mark.parametrize("target", ENGINE_TARGETS)
 @pytest.mark.parametrize("boundary", ["torus", "zero"])
 @pytest.mark.parametrize("channels,height,width", [(1, 5, 64), (1, 7, 70), (2, 9, 13), (3, 4, 130), (1, 1, 1),
-                                                   (2, 3, 128), (1, 3, 32), (1, 2, 33)])
+                                                   (2, 3, 128), (1, 3, 32), (1, 2, 33),
+                                                   # rows of more words than a vector: blocks run past a row
+                                                   (2, 5, 600), (1, 6, 320), (3, 3, 1088)])
 def test_engine_steps_like_the_reference(target, boundary, channels, height, width):
     conv = random_conv(channels, seed=channels * 100 + width, boundary=boundary, full=width % 2 == 0)
     rng = np.random.default_rng(width)

@@ -94,3 +94,5 @@ def init_model(arch: CAArch, seed: int = 0, init_logit: float = 10.0, noise: flo
 LIFE_ARCH = CAArch(1, 16, (8, 4, 2, 1), (128,) * 17 + (64, 32, 16, 8, 4, 2, 1), True)
 #: The notebook's synchronous checkerboard CA: 8 channels, 16 kernels of [9, 8, 4, 2], zero boundary.
 CHECKERBOARD_ARCH = CAArch(8, 16, (8, 4, 2), (256,) * 10 + (128, 64, 32, 16, 8, 8), False)
+#: The notebook's asynchronous checkerboard CA: as the synchronous one with update [256] x 14 + [128, ..., 8, 8].
+CHECKERBOARD_ASYNC_ARCH = CAArch(8, 16, (8, 4, 2), (256,) * 14 + (128, 64, 32, 16, 8, 8), False)

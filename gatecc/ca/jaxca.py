@@ -7,7 +7,9 @@ where gathering rows is cheap.  Boards are float (B, H, W, C) in [0, 1].
 ``params`` is ``{"perceive": [(K, n, 16) logits], "update": [(m, 16) logits]}``
 and ``wires`` the matching ``[(a, b)]`` lists; :func:`model_params` makes
 both from a :class:`~gatecc.ca.model.CAModel` (a hard model's gates become
-one-hot logits, whose argmax is the gate).  Asynchronous steps use the
+one-hot logits, whose argmax is the gate).  Training uses
+:func:`training_wires` instead, ``[(a, b, inv_a, inv_b)]``, whose inverse
+tables make the gradient of each gather a gather.  Asynchronous steps use the
 fire mask of :mod:`gatecc.ir.spatial.firing`, so the hard JAX model steps
 exactly as every compiled target does.
 """
@@ -37,6 +39,69 @@ def model_params(model: CAModel):
     return params, wires
 
 
+def inverse_wiring(index, rows: int) -> np.ndarray:
+    """(rows, k) int32: for each input row, the positions of ``index`` that read it, padded with len(index).
+
+    The gradient of a gather ``x[index]`` is a scatter-add, which XLA on a CPU
+    runs one element at a time (measured: the checkerboard step's backward
+    pass 100x its forward pass); with this table it is a gather and a sum.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    counts = np.bincount(index, minlength=rows)
+    table = np.full((rows, max(1, int(counts.max(initial=0)))), len(index), dtype=np.int32)
+    order = np.argsort(index, kind="stable")
+    starts = np.cumsum(counts) - counts
+    table[index[order], np.arange(len(index)) - starts[index[order]]] = order
+    return table
+
+
+def training_wires(model: CAModel):
+    """The wires of :func:`model_params` with each gather's inverse table: ``[(a, b, inv_a, inv_b)]``.
+
+    :func:`cell_forward` differentiates these gathers as gathers (fast on a CPU).
+    """
+    _, wires = model_params(model)
+    out, rows = {}, {"perceive": 9, "update": model.n_features}
+    for name, layers in wires.items():
+        out[name], m = [], rows[name]
+        for a, b in layers:
+            out[name].append((a, b, inverse_wiring(a, m), inverse_wiring(b, m)))
+            m = len(a)
+    return out
+
+
+def _take_rows():
+    """``take(x, index, inverse) = x[index]`` whose gradient gathers through ``inverse`` (:func:`inverse_wiring`)."""
+    import jax
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def take(x, index, inverse):
+        return x[index]
+
+    def forward(x, index, inverse):
+        return x[index], inverse
+
+    def backward(inverse, g):
+        padded = jnp.concatenate([g, jnp.zeros((1,) + g.shape[1:], g.dtype)])
+        return padded[inverse].sum(axis=1), None, None
+
+    take.defvjp(forward, backward)
+    return take
+
+
+_TAKE = []
+
+
+def _rows(x, wire, side: int):
+    """Rows ``wire[side]`` of x (features first); through the fast-gradient gather when ``wire`` has inverses."""
+    if len(wire) == 2:
+        return x[wire[side]]
+    if not _TAKE:
+        _TAKE.append(_take_rows())
+    return _TAKE[0](x, wire[side], wire[2 + side])
+
+
 def patches(board, periodic: bool):
     """(9, C, N) neighbourhood bits of a (B, H, W, C) board, N = B*H*W cells, f = 3*dy + dx."""
     import jax.numpy as jnp
@@ -56,17 +121,18 @@ def cell_forward(params, wires, x, hard: bool):
     import jax.numpy as jnp
 
     _, c, n = x.shape
-    first_layer = jax.vmap(layer_forward_t, in_axes=(0, None, None))   # every kernel reads the same patch
-    kernel_layer = jax.vmap(layer_forward_t, in_axes=(0, 0, 0))
-    h = x.reshape(9, c * n)
-    for i, ((a, b), w) in enumerate(zip(wires["perceive"], params["perceive"])):
-        coefs = neuron_coefficients(w, hard)                 # (K, n_i, 4)
-        h = first_layer(coefs, h[a], h[b]) if i == 0 else kernel_layer(coefs, h[:, a], h[:, b])   # (K, n_i, C*N)
-    k, s = h.shape[0], h.shape[1]
-    feats = h.reshape(k, s, c, n).transpose(2, 1, 0, 3).reshape(c * s * k, n)   # 'k c s -> (c s k)'
+    # Perception in the (n_i, K, C*N) layout: the kernels share their wiring, so one row gather serves all
+    # of them (vmapping over kernels gathers along a middle axis, whose gradient XLA runs far slower).
+    h = x.reshape(9, 1, c * n)
+    for wire, w in zip(wires["perceive"], params["perceive"]):
+        coefs = jnp.swapaxes(neuron_coefficients(w, hard), 0, 1)[..., None]     # (n_i, K, 4, 1)
+        xa, xb = _rows(h, wire, 0), _rows(h, wire, 1)
+        h = coefs[:, :, 0] + coefs[:, :, 1] * xa + coefs[:, :, 2] * xb + coefs[:, :, 3] * (xa * xb)
+    s, k = h.shape[0], h.shape[1]
+    feats = h.reshape(s, k, c, n).transpose(2, 0, 1, 3).reshape(c * s * k, n)   # 'k c s -> (c s k)'
     h = jnp.concatenate([x[CENTRE], feats], axis=0)
-    for (a, b), w in zip(wires["update"], params["update"]):
-        h = layer_forward_t(neuron_coefficients(w, hard), h[a], h[b])
+    for wire, w in zip(wires["update"], params["update"]):
+        h = layer_forward_t(neuron_coefficients(w, hard), _rows(h, wire, 0), _rows(h, wire, 1))
     return h
 
 
@@ -113,7 +179,10 @@ def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None,
         h = fire_hash_jax(seed, t, index)
         return step(params, wires, b, periodic, hard, ((h >> jnp.uint32(32 - RATE_BITS)) < limit).astype(b.dtype))
 
-    return jax.lax.fori_loop(0, steps, body, board)
+    # Rematerialised steps: the gradient recomputes each step's layers instead of storing them for all T
+    # steps, which on a CPU halves the training step (measured on the checkerboard CA: the stored
+    # activations make the backward pass memory-bound).
+    return jax.lax.fori_loop(0, steps, body if hard else jax.checkpoint(body), board)
 
 
 class JaxStepper:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..model import Layer
-from .arch import CHECKERBOARD_ARCH, LIFE_ARCH, CAArch, init_model
+from .arch import CHECKERBOARD_ARCH, CHECKERBOARD_ASYNC_ARCH, LIFE_ARCH, CAArch, init_model
 from .model import CAModel, KernelLayer
 
 
@@ -62,7 +62,15 @@ TASKS = {
     "life-ca": CATask("life-ca", "the Game of Life as a CA, learned from random board transitions",
                       LIFE_ARCH, board=3, steps=1, batch=20, epochs=10000),
     "checkerboard": CATask("checkerboard", "8-channel CA growing a checkerboard from random bits in 20 steps",
-                           CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=500),
+                           CHECKERBOARD_ARCH, board=16, steps=20, batch=2, epochs=2000),
+}
+
+#: The asynchronous variants (``gatecc train TASK --async``): the notebook's fire-rate checkerboard, each cell
+#: updated with probability 0.6 per step (the fire mask of gatecc.ir.spatial.firing, a fresh seed each epoch),
+#: T = 50, batch 1, 800 epochs.
+ASYNC_TASKS = {
+    "checkerboard": CATask("checkerboard", "the checkerboard grown with asynchronous updates (fire rate 0.6) in 50 steps",
+                           CHECKERBOARD_ASYNC_ARCH, board=16, steps=50, batch=1, epochs=800, fire_rate=0.6),
 }
 
 
@@ -103,38 +111,45 @@ class CATrainResult:
 
 
 def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
-             lr: float | None = None, eval_every: int | None = None, log=None) -> CATrainResult:
+             lr: float | None = None, eval_every: int | None = None, log=None, checkpoint=None) -> CATrainResult:
     """Train ``task``; stops once the hard CA is exact (see the module doc).
 
-    ``log``, if given, is called with each evaluation's history entry.
+    ``log``, if given, is called with each evaluation's history entry;
+    ``checkpoint``, if given, with ``(model, entry)`` whenever the hard CA is the
+    best so far (fewest wrong), so a long run can be stopped and still kept.
     """
     import jax
     import jax.numpy as jnp
     import optax
 
     from ..train.progress import progress_bar
-    from .jaxca import cell_forward, model_params, run
+    from .jaxca import cell_forward, model_params, run, training_wires
 
     task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every)
     model0 = init_model(task.arch, seed)
-    params, wires = model_params(model0)
+    params, _ = model_params(model0)
+    wires = training_wires(model0)
     params = jax.tree_util.tree_map(jnp.asarray, params)
     wires = jax.tree_util.tree_map(jnp.asarray, wires)
     periodic, steps = task.arch.periodic, task.steps
     opt = optax.chain(optax.clip(100.0), optax.adamw(task.lr, b1=0.9, b2=0.99, weight_decay=1e-2))
     state = opt.init(params)
 
-    def loss_fn(p, x, y):
-        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=jnp.uint32(seed))
+    def loss_fn(p, x, y, fire_seed):
+        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=fire_seed)
         return jnp.sum((out[..., 0] - y) ** 2)
 
     @jax.jit
-    def train_step(p, s, x, y):
-        value, grads = jax.value_and_grad(loss_fn)(p, x, y)
+    def train_step(p, s, x, y, fire_seed):
+        value, grads = jax.value_and_grad(loss_fn)(p, x, y, fire_seed)
         updates, s = opt.update(grads, s, p)
         return optax.apply_updates(p, updates), s, value
 
     rng = np.random.default_rng(seed + 1)
+    # Asynchronous tasks: each epoch's fire masks from a fresh seed (as the notebook draws fresh masks), from
+    # a generator of their own so that the batches are those of the synchronous task.
+    fire_rng = np.random.default_rng(seed + 3)
+    eval_fire_seed = jnp.uint32(np.random.default_rng(seed + 4).integers(0, 2**32))
     if task.name == "life-ca":
         patches, target = jnp.asarray(_life_patches()), jnp.asarray(_life_target())
 
@@ -147,15 +162,16 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
 
         @jax.jit
         def hard_wrong(p):
-            out = run(p, wires, ex, steps, periodic, hard=True, fire_rate=task.fire_rate, seed=jnp.uint32(seed))
+            out = run(p, wires, ex, steps, periodic, hard=True, fire_rate=task.fire_rate, seed=eval_fire_seed)
             return jnp.sum(jnp.abs(out[..., 0] - ey))
 
     bar = progress_bar(task.epochs, 0, progress)
-    history, wrong, epoch = [], -1, 0
+    history, wrong, epoch, best = [], -1, 0, None
     start = time.perf_counter()
     for epoch in range(1, task.epochs + 1):
         x, y = _batch(task, rng)
-        params, state, soft = train_step(params, state, jnp.asarray(x), jnp.asarray(y))
+        fire_seed = jnp.uint32(fire_rng.integers(0, 2**32) if task.fire_rate is not None else 0)
+        params, state, soft = train_step(params, state, jnp.asarray(x), jnp.asarray(y), fire_seed)
         bar.update(1)
         if epoch % task.eval_every and epoch != task.epochs:
             continue
@@ -164,6 +180,9 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
         bar.set_postfix(soft=f"{float(soft):.4g}", wrong=wrong, refresh=False)
         if log is not None:
             log(history[-1])
+        if checkpoint is not None and (best is None or wrong < best):
+            best = wrong
+            checkpoint(_to_model(model0, params), history[-1])
         if wrong == 0:
             break
     bar.close()
@@ -171,6 +190,8 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     model = _to_model(model0, params)
     model.meta.update({"task": np.array(task.name), "seed": np.array(seed), "epochs": np.array(epoch),
                        "steps": np.array(task.steps), "hard_wrong": np.array(wrong)})
+    if task.fire_rate is not None:
+        model.meta["fire_rate"] = np.array(task.fire_rate)
     return CATrainResult(model, epoch, seconds, wrong == 0, wrong, history)
 
 

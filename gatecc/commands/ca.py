@@ -63,7 +63,8 @@ def register(sub) -> None:
     p.add_argument("--web", metavar="DIR",
                    help="write a self-contained WebGPU page (index.html, ca.js, the stencil step as WGSL) for a "
                         "--size board (width a multiple of 32; default 128) to DIR and exit; --async/--fire-rate/"
-                        "--seed apply; serve it with: python -m http.server -d DIR")
+                        "--seed apply; a click on the board toggles that cell's channels; serve it with: "
+                        "python -m http.server -d DIR")
     p.set_defaults(func=run)
 
 

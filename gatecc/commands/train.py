@@ -57,6 +57,9 @@ def register(sub) -> None:
     p.add_argument("--boost", type=float, help="exact tasks: loss weight of the last few hard-wrong patterns "
                                                "(0: off; default: the task's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--async", dest="async_", action="store_true",
+                   help="CA task checkerboard: asynchronous updates (each cell fires with probability 0.6 per step; "
+                        "T = 50), the notebook's fire-rate variant (docs/ca.md)")
     from .train_data import add_data_args
 
     add_data_args(p)
@@ -74,6 +77,8 @@ def run(args) -> int:
         from .train_ca import run_ca
 
         return run_ca(args)
+    if args.async_:
+        raise CommandError("--async applies to the CA task checkerboard only")
     if args.task not in TASKS:
         from .train_data import run_data
 

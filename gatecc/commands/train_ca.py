@@ -28,6 +28,13 @@ def run_ca(args) -> int:
     if args.lr is not None and not args.lr > 0:
         raise CommandError("--lr must be > 0")
     task = TASKS[args.task]
+    if getattr(args, "async_", False):
+        from ..ca.train import ASYNC_TASKS
+
+        if args.task not in ASYNC_TASKS:
+            raise CommandError(f"--async: the CA task {args.task!r} has no asynchronous variant "
+                               f"(tasks with one: {', '.join(sorted(ASYNC_TASKS))})")
+        task = ASYNC_TASKS[args.task]
     result = train_ca(task, seed=args.seed, epochs=args.epochs, progress=not args.quiet, lr=args.lr,
                       eval_every=args.eval_every)
     out = args.output or f"{task.name}.npz"

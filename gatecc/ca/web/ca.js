@@ -4,8 +4,27 @@
 // ?test=STEPS,SEED,FIRE,FIRESEED,THRESHOLD steps a seeded board (FIRE 0:
 // synchronous, 1: asynchronous with that fire-mask seed and 24-bit threshold),
 // reads it back and publishes {steps, seed, words} as JSON in #result, with
-// document.title "gatecc-ca: done" (or "gatecc-ca: error: ...").
+// document.title "gatecc-ca: done" (or "gatecc-ca: error: ...").  Interactively, a click on the
+// board toggles every channel of that cell.
 "use strict";   // $, TEST, fail, seededWords, loadText, gpuDevice and the board helpers: page.js
+
+// Cells painted per frame at most (the rest wait for the next frame).
+const MAX_PAINT = 256;
+
+// list[0] = n, then n (word, mask) pairs: board[word] ^= mask, in order.
+const TOGGLE_WGSL = `
+@group(0) @binding(0) var<storage, read> list: array<u32>;
+@group(0) @binding(1) var<storage, read_write> board: array<u32>;
+
+@compute @workgroup_size(1)
+fn toggle() {
+  let n = list[0];
+  for (var i = 0u; i < n; i = i + 1u) {
+    let w = list[1u + 2u * i];
+    board[w] = board[w] ^ list[2u + 2u * i];
+  }
+}
+`;
 
 async function main() {
   const device = await gpuDevice();
@@ -76,8 +95,40 @@ async function main() {
     return;
   }
 
+  // Painting: a click toggles every channel of the cell under the pointer.  A one-invocation shader XORs
+  // the words on the GPU, queued before the frame's steps, so a paint never races the steps.
+  const toggleModule = await compileShader(device, TOGGLE_WGSL, "toggle");
+  const togglePipeline = device.createComputePipeline({ layout: "auto", compute: { module: toggleModule, entryPoint: "toggle" } });
+  const toggleList = device.createBuffer({ size: (1 + 2 * MAX_PAINT * C) * 4,
+                                           usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const toggleGroups = board.buffers.map((buf) => bindBuffers(device, togglePipeline, [toggleList, buf]));
+  const pending = [];
+  canvas.addEventListener("pointerdown", (e) => {
+    const r = canvas.getBoundingClientRect();
+    const x = Math.floor(((e.clientX - r.left) * W) / r.width), y = Math.floor(((e.clientY - r.top) * H) / r.height);
+    if (x >= 0 && x < W && y >= 0 && y < H) pending.push([x, y]);
+  });
+  function paint() {
+    if (!pending.length) return;
+    const cells = pending.splice(0, MAX_PAINT);
+    const list = new Uint32Array(1 + 2 * C * cells.length);
+    list[0] = C * cells.length;
+    cells.forEach(([x, y], i) => {
+      for (let c = 0; c < C; c++) {
+        const j = 1 + 2 * (i * C + c);
+        list[j] = c * plane + y * NW + (x >> 5);
+        list[j + 1] = (1 << (x & 31)) >>> 0;
+      }
+    });
+    device.queue.writeBuffer(toggleList, 0, list);
+    const encoder = device.createCommandEncoder();
+    computePass(encoder, togglePipeline, toggleGroups[board.current], 1);
+    device.queue.submit([encoder.finish()]);
+  }
+
   window.gateccCA = { readBoard: () => board.read(), generation: () => board.generation };
-  runInteractive(board, seed, runSteps, draw, (generation, rate) => `step ${generation} \u00b7 ${rate.toFixed(0)} steps/s`);
+  runInteractive(board, seed, runSteps, draw, (generation, rate) => `step ${generation} \u00b7 ${rate.toFixed(0)} steps/s`,
+                 paint);
 }
 
 main().catch((e) => fail(e.message || String(e)));
