@@ -77,37 +77,51 @@ def torchlogix_model(name: str):
     raise SystemExit(f"unknown model {name!r}")
 
 
-def standin_source(graph, k: int) -> str:
-    """torchlogix's get_c_code(pack_bits=64) shape for a flat graph whose k outputs are popcounts."""
+#: torchlogix's ``Circuit.simplify()`` (constant folding, wire bypass, NOT fusion, dedup, dead gates) in gatecc passes.
+STANDIN_PASSES = "fold,copyprop,cse,dce"
+
+
+def standin_source(graph, tau: float, beta: float) -> str:
+    """The C torchlogix's ``Circuit.get_c_code(pack_bits=64)`` writes for a circuit whose outputs are GroupSums.
+
+    Same code shape (torchlogix 0.2.2, circuit.py): one ``uint64_t g<id> = <expr>;`` per gate of the flat
+    circuit, inputs read as ``in[k]``; the sum reductions' input bits copied into ``raw[]``; then per
+    sample p of the 64 a loop ``s += (int)((raw[i] >> p) & 1)`` per class, written as the float
+    ``((float)s + beta) / tau`` (tau != 1 makes its outputs float); ``circuit_bench_bool`` packs the bool
+    rows bit by bit in C and copies the per-sample outputs out.
+    """
     from gatecc.backends.c import node_expression
     from gatecc.ir.graph import Op
 
-    n_in = graph.n_inputs
-    body = [f"    const uint64_t v{i} = in[{i}];" for i in range(n_in)]
+    n_in, k = graph.n_inputs, graph.n_outputs
+
+    def var(x):
+        if graph.op[x] == Op.CONST:
+            return "~(uint64_t)0" if graph.arg[x] else "(uint64_t)0"
+        return f"in[{x}]" if x < n_in else f"g{x}"
+
+    body = []
     for n in range(n_in, graph.n_nodes):
-        op = int(graph.op[n])
-        if op in (Op.GATE, Op.NOT):
-            body.append(f"    const uint64_t v{n} = {node_expression(graph, n)};")
-        elif op == Op.CONST:
-            body.append(f"    const uint64_t v{n} = {'~(uint64_t)0' if graph.arg[n] else '(uint64_t)0'};")
+        if int(graph.op[n]) in (Op.GATE, Op.NOT):
+            body.append(f"    uint64_t g{n} = {node_expression(graph, n, var=var)};")
     raw = [x for o in graph.outputs for x in graph.operands[o]]
     body.append(f"    uint64_t raw[{len(raw)}];")
-    body += [f"    raw[{i}] = v{x};" for i, x in enumerate(raw)]
+    body += [f"    raw[{i}] = {var(x)};" for i, x in enumerate(raw)]
     body.append("    for (int p = 0; p < 64; p++) {")
     start = 0
     for j, o in enumerate(graph.outputs):
         end = start + len(graph.operands[o])
         body.append(f"        {{ int s = 0; for (int i = {start}; i < {end}; i++) s += (int)((raw[i] >> p) & 1);"
-                    f" out[p * {k} + {j}] = (uint32_t)s; }}")
+                    f" out[p * {k} + {j}] = ((float)s + {beta!r}f) / {tau!r}f; }}")
         start = end
     body.append("    }")
     return "\n".join([
         "#include <stdbool.h>", "#include <stdint.h>",
-        f"void circuit(const uint64_t in[{n_in}], uint32_t out[{64 * k}])", "{", *body, "}",
-        "void circuit_bench_bool(const bool *in_bool, uint32_t *out, int batch_size)", "{",
-        f"    int n_iter = batch_size / 64; uint64_t packed_in[{n_in}]; uint32_t packed_out[{64 * k}];",
+        f"void circuit(const uint64_t in[{n_in}], float out[{64 * k}])", "{", *body, "}",
+        "void circuit_bench_bool(const bool *in_bool, float *out, int batch_size)", "{",
+        f"    int n_iter = batch_size / 64; uint64_t packed_in[{n_in}]; float packed_out[{64 * k}];",
         "    for (int iter = 0; iter < n_iter; iter++) {",
-        f"        for (int kk = 0; kk < {n_in}; kk++) {{ uint64_t w = 0;",
+        f"        for (int kk = 0; kk < {n_in}; kk++) {{ uint64_t w = (uint64_t)0;",
         f"            for (int b = 0; b < 64; b++) w |= (uint64_t)in_bool[(iter * 64 + b) * {n_in} + kk] << b;",
         "            packed_in[kk] = w; }",
         "        circuit(packed_in, packed_out);",
@@ -116,28 +130,35 @@ def standin_source(graph, k: int) -> str:
         "    }", "}"])
 
 
-def build_standin(program, k: int, tmp: Path):
-    """Unroll, write the stand-in C, gcc -O1 -shared; returns (seconds, run(x_bool) -> counts)."""
+def build_standin(program, tau: float, beta: float, tmp: Path):
+    """Unroll, simplify as torchlogix does, write its C, ``gcc -O1 -shared``: (seconds, run(x_bool) -> counts, gates)."""
+    from gatecc.backends.render import logic_nodes
+    from gatecc.ir.passes import parse_pipeline, run_pipeline
     from gatecc.ir.spatial import unroll
 
     t0 = time.perf_counter()
-    graph = unroll(program)
+    graph, _ = run_pipeline(unroll(program), parse_pipeline(STANDIN_PASSES))
+    k = graph.n_outputs
     src = tmp / "standin.c"
-    src.write_text(standin_source(graph, k))
+    src.write_text(standin_source(graph, tau, beta))
     so = tmp / "standin.so"
     subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(so), str(src)], check=True, capture_output=True)
     lib = ctypes.CDLL(str(so))
-    lib.circuit_bench_bool.argtypes = [ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(ctypes.c_uint32), ctypes.c_int]
+    lib.circuit_bench_bool.argtypes = [ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(ctypes.c_float), ctypes.c_int]
     seconds = time.perf_counter() - t0
 
     def run(x):
         x = np.ascontiguousarray(x, dtype=np.bool_)
-        out = np.zeros((len(x), k), np.uint32)
+        out = np.zeros((len(x), k), np.float32)
         lib.circuit_bench_bool(x.ctypes.data_as(ctypes.POINTER(ctypes.c_bool)),
-                               out.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)), len(x))
-        return out.astype(np.int32)
+                               out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(x))
+        return out
 
-    return seconds, run, graph.n_nodes
+    def counts(out):
+        """torchlogix's float scores back to counts, as its eval() is checked: rint(tau * out - beta)."""
+        return np.rint(out.astype(np.float64) * tau - beta).astype(np.int32)
+
+    return seconds, run, counts, logic_nodes(graph)
 
 
 def rate(fn, x, repeats: int) -> float:
@@ -177,9 +198,9 @@ def bench(name: str, args, tmp: Path) -> dict:
         assert np.array_equal(flat(x), y), f"{name}: unrolled differs from the loop form"
         row["unroll_rate"] = rate(flat, x, args.repeats)
     if name in args.standin.split(","):
-        sec, run, nodes = build_standin(net.to_program(), k, tmp)
-        row.update(standin_build_s=sec, standin_nodes=nodes)
-        assert np.array_equal(run(x), y), f"{name}: the stand-in differs from the loop form"
+        sec, run, counts, gates = build_standin(net.to_program(), net.groupsum.tau, 0.0, tmp)   # the models' GroupSum beta is 0
+        row.update(standin_build_s=sec, standin_nodes=gates)
+        assert np.array_equal(counts(run(x)), y), f"{name}: the stand-in differs from the loop form"
         row["standin_rate"] = rate(run, x, args.repeats)
     return row
 
