@@ -7,7 +7,7 @@ import pytest
 
 import gatecc
 from conftest import assert_one_line_error
-from conv_peer_models import RANDOM, conv3d_model, conv_model, expected_counts, residual_model, train
+from conv_peer_models import RANDOM, conv3d_model, conv_model, expected_counts, residual_model, resblock, train
 from gatecc.convnet import ConvNet
 from gatecc.importers.torchlogix_conv import convnet_from_module
 from gatecc.ir import all_inputs, evaluate_samples
@@ -149,3 +149,34 @@ def test_shapes_that_do_not_chain(tmp_path, cli):
         tl.LogicConv2d(in_dim=5, channels=2, num_kernels=2, tree_depth=1, receptive_field_size=2))
     torch.save(model, tmp_path / "m.pt")
     assert_one_line_error(cli("stats", "m.pt"), "expects a 2x5x5 input but the previous layer gives 2x4x4")
+
+
+# ---------------------------------------------------------------------------
+# ResidualLogicBlock's projection shortcut: torchlogix 0.2.2 cannot build one, so gatecc refuses it by name
+
+@pytest.mark.parametrize("parametrization, error", [("raw", ValueError), ("light", ValueError), ("warp", TypeError)])
+@pytest.mark.parametrize("downsample, out_channels", [(False, 2), (True, 1)])
+def test_torchlogix_cannot_build_a_projection_shortcut(parametrization, error, downsample, out_channels):
+    """The fact the importer's refusal rests on; if a torchlogix release builds one, this fails and says so."""
+    rb = resblock()
+    with pytest.raises(error):
+        rb.ResidualLogicBlock(8, 1, out_channels, tree_depth=1, receptive_field_size=2, padding=1,
+                              downsample=downsample, parametrization=parametrization)
+
+
+def test_a_non_identity_shortcut_is_refused_by_name(tmp_path, cli):
+    model = residual_model(3)
+    tl = torchlogix_layers()
+    model[1].shortcut = torch.nn.Sequential(tl.OrPooling2d(kernel_size=1, stride=1))   # what no 0.2.2 block has
+    torch.save(model, tmp_path / "m.pt")
+    assert_one_line_error(cli("stats", "m.pt"), "ResidualLogicBlock", "projection shortcut", "torchlogix 0.2.2")
+
+
+@pytest.mark.parametrize("block", [{"in_channels": 2, "out_channels": 4}, {"in_channels": 2, "out_channels": 2,
+                                                                           "downsample": True}])
+def test_a_projection_shortcut_in_a_config_is_refused_by_name(tmp_path, cli, block):
+    model = conv_model(7, trained=False)
+    torch.save(model.state_dict(), tmp_path / "sd.pt")
+    config = {"input": [2, 6, 7], "layers": [dict({"type": "ResidualLogicBlock", "name": "0"}, **block)]}
+    (tmp_path / "sd.config.json").write_text(json.dumps(config))
+    assert_one_line_error(cli("stats", "sd.pt"), "ResidualLogicBlock", "projection shortcut")

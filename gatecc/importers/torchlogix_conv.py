@@ -17,8 +17,12 @@ torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py
   mode; ``Flatten`` is torch's (C, H, W) order; ``GroupSum(k, tau, beta)``
   returns ``(count + beta) / tau``.
 * ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; only the
-  identity shortcut can be built with raw gates (its projection shortcut is
-  a depth-0, ``lut_rank=1`` conv, which the raw parametrization refuses).
+  identity shortcut exists in 0.2.2: its projection shortcut (OR pool 4 when
+  downsampling, then a depth-0, ``lut_rank=1`` conv) cannot be constructed
+  (raw and light refuse ``lut_rank=1``; warp's conv connections compute a
+  float sample size ``1 ** -1`` and ``torch.randint`` fails), and its
+  forward would index ``tree_weights[0]`` of a depth-0 conv, which has none.
+  A block that needs one is refused with :data:`PROJECTION`.
 
 A state_dict lacks the layers' shapes: a JSON config file gives them
 (docs/formats.md, "torchlogix conv models")::
@@ -175,6 +179,11 @@ def _pool(net: _Net, where: str, dim: int, attrs: dict, src: int) -> int:
     return net.add(OrPool(src, size, stride, padding), MapShape(cur.channels, out))
 
 
+#: Why a ResidualLogicBlock with a projection shortcut (downsample, or in_channels != out_channels) is refused.
+PROJECTION = ("a projection shortcut (downsample=True or in_channels != out_channels) is not imported: torchlogix "
+              "0.2.2 cannot build or run one (its depth-0, lut_rank=1 conv is refused by the raw and light "
+              "parametrizations and fails in warp's connection setup), so there is no eval output to match")
+
 # ---------------------------------------------------------------------------
 # layers, from a module record or from a state_dict + config
 
@@ -223,6 +232,8 @@ class _ModuleLayer:
         if sub is None or not is_module(sub):
             raise ModelError(f"{self.where}: has no '{name}' module")
         view = ModuleView(sub, f"{self.view.path}.{name}")
+        if name == "shortcut" and view.name != "Identity":
+            raise ModelError(f"{self.where}: {PROJECTION}")
         return [_ModuleLayer(m) for m in (view.children() if view.name == "Sequential" else [view])]
 
 
@@ -264,8 +275,7 @@ class _ConfigLayer:
         if not a.get("downsample") and a.get("in_channels") == a.get("out_channels") and name == "shortcut":
             return [_ConfigLayer({"type": "Identity"}, self.flat, self.used, self.index)]
         if name == "shortcut":
-            return [_ConfigLayer({"type": "LogicConv2d", "name": f"{self.name}.shortcut", "tree_depth": 0},
-                                 self.flat, self.used, self.index)]
+            raise ModelError(f"{self.where}: {PROJECTION}")
         conv = {"type": "LogicConv2d", "receptive_field_size": a.get("receptive_field_size", 3),
                 "padding": a.get("padding", 1)}
         pool = {"type": "OrPooling2d", "kernel_size": 2, "stride": 2} if a.get("downsample") else {"type": "Identity"}
@@ -289,8 +299,9 @@ def _run(net: _Net, layers: list, src: int) -> int:
         elif t == "ResidualLogicBlock":
             if src == net.current:
                 net.need_shape(layer.where, (a["in_dim"],) * 2 if "in_dim" in a else None, a.get("in_channels"))
+            shortcut = layer.parts("shortcut")          # refused first when it is a projection
             main = _run(net, layer.parts("main"), src)
-            short = _run(net, layer.parts("shortcut"), src)
+            short = _run(net, shortcut, src)
             if net.shapes[main] != net.shapes[short]:
                 raise ModelError(f"{layer.where}: main path {net.shapes[main]} and shortcut {net.shapes[short]} differ")
             src = net.add(Or(main, short), net.shapes[main])
