@@ -12,18 +12,27 @@ Models (random gates, as torchlogix initialises them with ``weight_init="random"
   followed by OR pool 2; dense 10240, 5120, 2560; GroupSum 10).
 
 Each model is built by torchlogix, saved with ``torch.save`` and read by gatecc without PyTorch.
-One run measures, on the same random input bits:
+One run measures, on the same random input bits (bool rows, as torchlogix's compiled circuit takes them):
 
-* build time (s): gatecc loop form (``gatecc.compile(net, "c")``, per-stage -O passes + the stencil
-  renderer + cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
-  the torchlogix stand-in: torchlogix's ``Circuit.compile(opt_level=1)`` needs Python >= 3.12 and there is
-  no PyTorch for it here, so this script writes the C code its ``get_c_code(pack_bits=64)`` writes (one
-  statement per gate of the unrolled circuit, 64 samples per uint64_t, per-sample popcount loops for the
-  GroupSum, ``circuit_bench_bool`` packing in C) from gatecc's unrolled circuit and builds it with
-  ``gcc -O1 -shared`` as ``Circuit.compile`` does.  Its build time leaves out torchlogix's torch.fx
-  trace and Python simplification passes, so it is a lower bound on torchlogix's;
-* throughput (samples/s) on ``--batch`` samples: gatecc loop (all cores), gatecc unrolled, and the
+* build time (s): gatecc loop form (``gatecc.compile(net, "c")``: per-stage -O passes, the stencil
+  renderer, cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
+  the torchlogix stand-in;
+* throughput (samples/s) on ``--batch`` bool samples: gatecc loop (all cores), gatecc unrolled, and the
   stand-in (one thread, as torchlogix runs it).
+
+The stand-in.  torchlogix's ``Circuit.compile(opt_level=1, pack_bits=64)`` needs Python >= 3.12 (and a
+PyTorch for it), which this machine lacks, so the script writes the C code torchlogix 0.2.2's
+``Circuit.get_c_code(pack_bits=64)`` writes (read in torchlogix/circuit.py) for the same circuit:
+
+* the circuit: gatecc's unrolled, unoptimised program after ``fold,copyprop,cse,dce`` (what
+  torchlogix's ``Circuit.simplify()`` does: constant folding, wire bypass, NOT fusion, dedup, dead gates);
+* the code: one ``uint64_t g<id> = <expr>;`` statement per gate in one function (64 samples per word,
+  inputs read as ``in[k]``, ``inline_single_use`` off as ``compile`` leaves it); the GroupSum's input bits
+  copied into ``raw[]``, then per sample ``p`` of the 64 a loop ``s += (int)((raw[i] >> p) & 1)`` per
+  class, written as the float ``((float)s + beta) / tau`` (torchlogix's output type when tau != 1);
+  ``circuit_bench_bool`` packs the bool rows bit by bit in C and copies the outputs out;
+* the build: ``gcc -O1 -shared -fPIC``, as ``Circuit.compile(opt_level=1)`` runs it.  Its build time
+  leaves out torchlogix's torch.fx trace and Python passes, so it is a lower bound on torchlogix's.
 
 All outputs are checked equal (and equal to torchlogix's eval() counts on a few rows).  gatecc's build
 caches are pointed at a fresh directory, so nothing is reused.  Ratios are against the stand-in.
@@ -188,7 +197,10 @@ def bench(name: str, args, tmp: Path) -> dict:
     loop_s = time.perf_counter() - t0
     y = loop(x)
     row = {"model": name, "shape": "x".join(map(str, shape)), "load_s": load_s, "loop_build_s": loop_s,
-           "loop_rate": rate(loop, x, args.repeats)}
+           "loop_rate": rate(loop, x, args.repeats), "threads": loop.threads}
+    threads, loop.threads = loop.threads, 1
+    row["loop_rate_1"] = rate(loop, x, args.repeats)
+    loop.threads = threads
     ref = expected_counts(model, x[:16].astype(np.uint8), shape, net.groupsum.tau)
     assert np.array_equal(y[:16], ref), f"{name}: the loop form differs from torchlogix's eval()"
     if name in args.unrolled.split(","):
@@ -234,7 +246,10 @@ def main() -> int:
         print(f"  build s    loop {r['loop_build_s']:8.2f}   unrolled {r.get('unroll_build_s', nan):8.2f}"
               f"   torchlogix stand-in {sb:8.2f}   stand-in/loop {sb / r['loop_build_s']:.1f}x")
         print(f"  samples/s  loop {r['loop_rate']:10.0f} unrolled {r.get('unroll_rate', nan):10.0f}"
-              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x")
+              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x "
+              f"({r['threads']} threads)")
+        print(f"  samples/s  loop on 1 thread {r['loop_rate_1']:10.0f}   loop(1 thread)/stand-in "
+              f"{r['loop_rate_1'] / sr:.1f}x")
     by = {r["model"]: r for r in rows}
     if "mnist" in by and "mnist56" in by:
         print(f"\nloop build 56x56 / 28x28: {by['mnist56']['loop_build_s'] / by['mnist']['loop_build_s']:.2f}x")
