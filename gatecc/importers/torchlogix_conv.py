@@ -13,6 +13,11 @@ torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py
 * The same leaf offsets are used at every position (``start(p) = p * stride``
   in padded coordinates): gatecc checks that and keeps the offsets at
   ``p = 0`` as the window, ``(c, h, w)`` order.
+* The raw parametrization's ``temperature`` divides the logits in training
+  mode's softmax (``softmax(w / temperature)``; eval mode's argmax ignores
+  it): gatecc stores ``w / temperature`` (float32, as torch divides), so the
+  soft model equals torchlogix's training-mode forward (``forward_sampling``
+  "soft") and the hard model its eval mode.
 * ``OrPooling2d(kernel_size, stride, padding)`` is ``max_pool2d`` in eval
   mode; ``Flatten`` is torch's (C, H, W) order; ``GroupSum(k, tau, beta)``
   returns ``(count + beta) / tau``.
@@ -128,13 +133,16 @@ def _conv(net: _Net, where: str, dim: int, attrs: dict, weights: list, indices: 
         raise ModelError(f"{where}: receptive field {rf} is larger than the padded input {cur} (padding {padding})")
     out = tuple(conv_out_size(n, r, s, p) for n, r, s, p in zip(cur.spatial, rf, stride, padding))
     w0 = [as_array(w, f"{where}.tree_weights.{lv}") for lv, w in enumerate(weights)]
+    temperature = np.float32(scalar(attrs.get("temperature", 1.0), f"{where}.temperature"))
+    if not temperature > 0 or not np.isfinite(temperature):
+        raise ModelError(f"{where}: the parametrization's temperature must be a positive number, not {temperature}")
     k = w0[0].shape[1] if w0[0].ndim == 3 else -1
     levels = []
     for lv, w in enumerate(w0):
         nodes = 1 << (depth - 1 - lv)
         if w.ndim != 3 or w.shape != (nodes, k, 16) or w.dtype.kind != "f":
             raise ModelError(f"{where}.tree_weights.{lv}: {w.dtype} of shape {w.shape}, expected float ({nodes}, {k}, 16)")
-        levels.append(np.ascontiguousarray(np.transpose(w, (1, 0, 2))))
+        levels.append(np.ascontiguousarray(np.transpose(w, (1, 0, 2))) / temperature)
     leaves = _leaves(where, indices, k, depth, dim, out, stride)
     stage = TreeConv(src, leaves, tuple(levels), rf, stride, padding)
     return net.add(stage, MapShape(k, out))
@@ -201,8 +209,10 @@ class _ModuleLayer:
         if param is not None and is_module(param):
             from .torchlogix import PARAMETRIZATIONS
 
-            name = ModuleView(param, "").name
-            self.attrs["parametrization"] = PARAMETRIZATIONS.get(name, name)
+            pview = ModuleView(param, "")
+            self.attrs["parametrization"] = PARAMETRIZATIONS.get(pview.name, pview.name)
+            if pview.get("temperature") is not None:
+                self.attrs["temperature"] = pview.get("temperature")
 
     def conv_tensors(self):
         tw, conn = self.view.get("tree_weights"), self.view.get("connections")
