@@ -204,3 +204,12 @@ def test_soft_model_is_torchlogix_training_forward_with_its_temperature(tmp_path
     np.testing.assert_allclose(net.soft_eval(x, hard=False), want, atol=1e-5)
     bits = (x > 0.5).astype(np.uint8)          # and eval mode (argmax) is untouched by the temperature
     np.testing.assert_array_equal(evaluate_program(net.to_program(), bits), expected_counts(model, bits, (2, 5, 6), 2.0))
+
+
+def test_transposed_conv_is_refused_by_name(tmp_path, cli):
+    tl = torchlogix_layers()
+    model = torch.nn.Sequential(
+        tl.LogicConv2d(4, 1, 2, tree_depth=1, receptive_field_size=2, parametrization_kwargs=RANDOM),
+        tl.LogicConvTranspose2d(3, 2, 2, tree_depth=1, receptive_field_size=2, stride=2, device="cpu"))
+    torch.save(model, tmp_path / "m.pt")
+    assert_one_line_error(cli("stats", "m.pt"), "LogicConvTranspose2d", "not supported")
