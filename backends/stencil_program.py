@@ -134,6 +134,12 @@ class ProgramKernel:
 
     __call__ = run
 
+    def run_rows(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`run` on rows already checked: (N, n_inputs) uint8 0/1, C-contiguous (the native path's input)."""
+        if self.native is None:
+            return self.run(x)
+        return self.native.run_samples(x, None)
+
 
 def positions(shape) -> int:
     """Spatial positions of a map shape."""

@@ -172,12 +172,19 @@ def build_standin(program, tau: float, beta: float, tmp: Path):
 
 def rate(fn, x, repeats: int) -> float:
     """Best samples/s over ``repeats`` calls."""
-    best = float("inf")
+    return rates({"r": fn}, x, repeats)["r"]
+
+
+def rates(fns: dict, x, repeats: int) -> dict:
+    """Best samples/s of each function over ``repeats`` rounds, one call of each per round (interleaved, so
+    every contender sees the same load on a shared machine)."""
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(x)
-        best = min(best, time.perf_counter() - t0)
-    return len(x) / best
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            fn(x)
+            best[key] = min(best[key], time.perf_counter() - t0)
+    return {key: len(x) / t for key, t in best.items()}
 
 
 def bench(name: str, args, tmp: Path) -> dict:
@@ -197,23 +204,31 @@ def bench(name: str, args, tmp: Path) -> dict:
     loop_s = time.perf_counter() - t0
     y = loop(x)
     row = {"model": name, "shape": "x".join(map(str, shape)), "load_s": load_s, "loop_build_s": loop_s,
-           "loop_rate": rate(loop, x, args.repeats), "threads": loop.threads}
-    threads, loop.threads = loop.threads, 1
-    row["loop_rate_1"] = rate(loop, x, args.repeats)
-    loop.threads = threads
+           "threads": loop.threads}
     ref = expected_counts(model, x[:16].astype(np.uint8), shape, net.groupsum.tau)
     assert np.array_equal(y[:16], ref), f"{name}: the loop form differs from torchlogix's eval()"
+    threads = loop.threads
+
+    def loop_1(x):
+        loop.threads = 1
+        try:
+            return loop(x)
+        finally:
+            loop.threads = threads
+
+    runs = {"loop_rate": loop, "loop_rate_1": loop_1}
     if name in args.unrolled.split(","):
         t0 = time.perf_counter()
         flat = gatecc.compile(net, "c", opt_level=args.opt, mode="unroll", cache=False)
         row["unroll_build_s"] = time.perf_counter() - t0
         assert np.array_equal(flat(x), y), f"{name}: unrolled differs from the loop form"
-        row["unroll_rate"] = rate(flat, x, args.repeats)
+        runs["unroll_rate"] = flat
     if name in args.standin.split(","):
         sec, run, counts, gates = build_standin(net.to_program(), net.groupsum.tau, 0.0, tmp)   # the models' GroupSum beta is 0
         row.update(standin_build_s=sec, standin_nodes=gates)
         assert np.array_equal(counts(run(x)), y), f"{name}: the stand-in differs from the loop form"
-        row["standin_rate"] = rate(run, x, args.repeats)
+        runs["standin_rate"] = run
+    row.update(rates(runs, x, args.repeats))
     return row
 
 
@@ -222,7 +237,7 @@ def main() -> int:
     ap.add_argument("--models", default="mnist,mnist56,cifar")
     ap.add_argument("--batch", type=int, default=8192, help="samples per throughput call (a multiple of 64)")
     ap.add_argument("-O", dest="opt", type=int, default=2, help="gatecc's optimisation level (default 2)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=7, help="interleaved timing rounds (best of each)")
     ap.add_argument("--unrolled", default="mnist", metavar="MODELS",
                     help="models to also build unrolled (its -O passes and cc take minutes; default mnist)")
     ap.add_argument("--standin", default="mnist", metavar="MODELS",

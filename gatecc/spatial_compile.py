@@ -216,7 +216,8 @@ def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None
 
         kernel = compile_program(program, target, **options)
         word = max(64, int(options.get("vector_bits") or getattr(kernel, "word_bits", 64)))
-        return CompiledProgram(program, target, opt_level, mode, kernel.run, kernel.source, stats, threads, word)
+        run = kernel.run_rows if getattr(kernel, "native", None) is not None else kernel.run   # rows checked by _rows
+        return CompiledProgram(program, target, opt_level, mode, run, kernel.source, stats, threads, word)
     from .compiler import compile as compile_graph
     from .ir.spatial.unroll import unroll
 
