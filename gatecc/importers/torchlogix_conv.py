@@ -13,21 +13,13 @@ torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py
 * The same leaf offsets are used at every position (``start(p) = p * stride``
   in padded coordinates): gatecc checks that and keeps the offsets at
   ``p = 0`` as the window, ``(c, h, w)`` order.
-* The raw parametrization's ``temperature`` divides the logits in training
-  mode's softmax (``softmax(w / temperature)``; eval mode's argmax ignores
-  it): gatecc stores ``w / temperature`` (float32, as torch divides), so the
-  soft model equals torchlogix's training-mode forward (``forward_sampling``
-  "soft") and the hard model its eval mode.
+* The raw parametrization's ``temperature``: training mode's softmax is of
+  ``w / temperature`` (eval's argmax ignores it); gatecc stores that quotient.
 * ``OrPooling2d(kernel_size, stride, padding)`` is ``max_pool2d`` in eval
   mode; ``Flatten`` is torch's (C, H, W) order; ``GroupSum(k, tau, beta)``
   returns ``(count + beta) / tau``.
-* ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; only the
-  identity shortcut exists in 0.2.2: its projection shortcut (OR pool 4 when
-  downsampling, then a depth-0, ``lut_rank=1`` conv) cannot be constructed
-  (raw and light refuse ``lut_rank=1``; warp's conv connections compute a
-  float sample size ``1 ** -1`` and ``torch.randint`` fails), and its
-  forward would index ``tree_weights[0]`` of a depth-0 conv, which has none.
-  A block that needs one is refused with :data:`PROJECTION`.
+* ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; 0.2.2 cannot
+  build its projection shortcut (docs/formats.md), refused with :data:`PROJECTION`.
 
 A state_dict lacks the layers' shapes: a JSON config file gives them
 (docs/formats.md, "torchlogix conv models")::
