@@ -31,7 +31,7 @@ from types import SimpleNamespace
 from .. import __version__
 from .c import CChunks, _vector_type, host_vector_bits
 from .native import Layout, check_chunk_nodes, check_vector_bits, tile_words_for
-from .schedule import CHUNK_NODES, FROM_INPUT, FROM_SLOT, schedule
+from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, schedule
 from .stencil_program import Plan, ProgramKernel, conv_geometry, fused_pools, positions
 
 #: Options of the C form of a program.
@@ -56,6 +56,8 @@ class StageChunks(CChunks):
     def load(self, node: int, place: str, index: int) -> None:
         if self.conv and place == FROM_INPUT:
             self.loaded[node] = f"p[{self.offsets[index]}]"
+        elif self.conv and place == FROM_OUTPUT:    # never with a fused pool: its kernel is one chunk
+            self.loaded[node] = f"d[{index * self.out_stride}]"
         else:
             super().load(node, place, index)
 
@@ -101,7 +103,8 @@ def _halo_copy(i: int, st, src, geo, pad_at: int) -> list[str]:
 def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int, pad_at: int, pool=None, pooled=None) -> list[str]:
     """Stage ``i``: the kernel inlined in a loop over output positions (or pooled positions, ``pool`` fused)."""
     geo = conv_geometry(st, src, dst)
-    sched = schedule(graph, chunk_nodes)
+    # A fused pool ORs outputs into the pooled map, so no chunk may read an output back: one chunk then.
+    sched = schedule(graph, chunk_nodes if pool is None else max(chunk_nodes, graph.n_nodes))
     out = pooled if pool is not None else dst
     chunks = StageChunks(graph, i, geo.offsets, positions(out), accumulate=pool is not None)
     lines = []

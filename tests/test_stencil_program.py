@@ -182,3 +182,19 @@ def test_c_vector_widths_and_threads(bits):
         np.testing.assert_array_equal(net(x), want)
         np.testing.assert_array_equal(net(x.astype(bool)), want)
         np.testing.assert_array_equal(net(x[:1]), want[:1])
+
+
+@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] != "wgsl"])
+@pytest.mark.parametrize("pool", [None, (2, 2)])
+def test_kernel_outputs_read_back_by_a_later_chunk(target, pool):
+    """An output channel that another gate reads: with one node per chunk it is loaded back from the output
+    (or, under a fused pool, whose outputs are ORed in, the kernel stays one chunk)."""
+    b = Builder.raw(2)
+    first = b.gate(6, 0, 1)                       # XOR, an output channel ...
+    b.output(first)
+    b.output(b.gate(8, first, 1))                 # ... read again by the next output's gate
+    b.output(first)
+    window = ((0, 0, 0), (1, 1, 0))
+    conv = Conv(0, b.finish(), window, (2, 1), (1, 1), (1, 0), "zero")
+    stages = (conv,) if pool is None else (conv, OrPool(1, pool, pool, (0, 0)))
+    _check(Program(MapShape(2, (5, 4)), stages), target, n=129, chunk_nodes=1)
