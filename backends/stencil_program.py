@@ -104,8 +104,10 @@ def window_table(st, src_shape) -> tuple[list[int], list[list[int]]]:
 class ProgramKernel:
     """A compiled program: :meth:`run` takes (N, n_inputs) 0/1 and returns what ``evaluate_program`` does."""
 
-    def __init__(self, plan_: Plan, runner, source: str, word_bits: int):
+    def __init__(self, plan_: Plan, runner, source: str, word_bits: int, native=None):
         self.plan, self._run_planes, self.source, self.word_bits = plan_, runner, source, word_bits
+        #: A :class:`.native.NativeKernel` (C): rows are packed and decoded in compiled code, not here.
+        self.native = native
 
     def run(self, x) -> np.ndarray:
         """(N, n_inputs) uint8/bool 0/1 -> (N, outputs): Dense outputs (counts int32), or the map's bits uint8."""
@@ -115,9 +117,12 @@ class ProgramKernel:
         n_in = self.plan.n_inputs
         if x.ndim != 2 or x.shape[1] != n_in:
             raise InputError(f"program input must have shape (N, {n_in}), not {x.shape}")
-        if x.dtype != bool and (x.dtype.kind not in "ui" or (x.size and (x.max() > 1 or x.min() < 0))):
+        if x.dtype != bool and (x.dtype.kind not in "ui" or (x.size and (x.max() > 1 or (x.dtype.kind == "i"
+                                                                                          and x.min() < 0)))):
             raise InputError("program input must be 0/1 integers or bools")
         batch = x.shape[0]
+        if self.native is not None:
+            return self.native.run_samples(x, None)
         planes = pack_bits(x.astype(np.uint8))                       # (n_in, words of 64)
         words = planes.shape[1]
         unit = self.word_bits // 64 if self.word_bits >= 64 else 1
@@ -129,7 +134,81 @@ class ProgramKernel:
 
     __call__ = run
 
+    def run_rows(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`run` on rows already checked: (N, n_inputs) uint8 0/1, C-contiguous (the native path's input)."""
+        if self.native is None:
+            return self.run(x)
+        return self.native.run_samples(x, None)
+
 
 def positions(shape) -> int:
     """Spatial positions of a map shape."""
     return prod(shape.spatial)
+
+
+class ConvGeometry(NamedTuple):
+    """Where a Conv reads, with its input copied into a haloed buffer so no read needs a check.
+
+    ``halo[a]`` = (lo, hi) cells added before / after axis ``a`` of the input
+    (zeros, or the wrapped map for a torus); ``extent`` the haloed spatial
+    size; ``offsets[j]`` the plane offset of window entry ``j`` from a
+    position's base plane; ``step[a]`` how far the base moves per output step
+    along axis ``a``.  ``padded`` is False when the window never leaves the
+    map (the input is read in place).
+    """
+
+    halo: tuple[tuple[int, int], ...]
+    extent: tuple[int, ...]
+    offsets: tuple[int, ...]
+    step: tuple[int, ...]
+    padded: bool
+
+    @property
+    def planes(self) -> int:
+        """Planes per channel of the haloed input."""
+        return prod(self.extent)
+
+
+def conv_geometry(st, src, dst) -> ConvGeometry:
+    """The :class:`ConvGeometry` of Conv stage ``st`` from map shape ``src`` to ``dst``.
+
+    Output position ``o`` reads input cell ``o * stride - padding + d``; the
+    halo makes every such cell an index into the haloed buffer:
+    ``o * stride + d + (lo - padding)`` with ``lo - padding + min(d) >= 0``.
+    """
+    dcs, ds = window_table(st, src)
+    halo = []
+    for a in range(src.rank):
+        lo_d, hi_d = (min(ds[a]), max(ds[a])) if st.window else (0, 0)
+        lo = max(0, st.padding[a] - lo_d)
+        hi = max(0, (dst.spatial[a] - 1) * st.stride[a] - st.padding[a] + hi_d - (src.spatial[a] - 1))
+        halo.append((lo, hi))
+    extent = tuple(n + lo + hi for n, (lo, hi) in zip(src.spatial, halo))
+    pitch = [prod(extent[a + 1:]) for a in range(src.rank)]
+    per_channel = prod(extent)
+    offsets = tuple(dc * per_channel + sum((ds[a][j] + halo[a][0] - st.padding[a]) * pitch[a]
+                                           for a in range(src.rank)) for j, dc in enumerate(dcs))
+    step = tuple(st.stride[a] * pitch[a] for a in range(src.rank))
+    return ConvGeometry(tuple(halo), extent, offsets, step, any(lo or hi for lo, hi in halo))
+
+
+def fused_pools(program) -> dict[int, int]:
+    """Conv stages whose OR pool is computed as the conv's outputs are produced: {conv stage: pool stage}.
+
+    A pool fuses when it is the next stage, reads the conv's value, tiles
+    it (stride == size, so each conv output feeds one pooled cell) and no
+    other stage reads the conv's value: the pre-pool map is then never stored.
+    """
+    readers: dict[int, int] = {}
+    for st in program.stages:
+        for v in (st.src, getattr(st, "other", None)):
+            if v is not None:
+                readers[v] = readers.get(v, 0) + 1
+    fused = {}
+    stages = program.stages
+    for i in range(len(stages) - 1):
+        st, nxt = stages[i], stages[i + 1]
+        if (st.kind == "conv" and nxt.kind == "orpool" and nxt.src == i + 1 and readers.get(i + 1) == 1
+                and tuple(nxt.size) == tuple(nxt.stride)):
+            fused[i] = i + 1
+    return fused

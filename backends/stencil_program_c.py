@@ -1,103 +1,160 @@
 """C for a spatial program (see :mod:`.stencil_program`): vector words of samples, one function per stage.
 
-``void gatecc_program(const uint64_t *in, uint64_t *out, size_t stride,
-size_t n_words, void *work)`` has the planes API of ``gatecc_eval``
-(docs/native.md): input plane p at ``in + p * stride``, ``n_words`` words (a
-multiple of the lanes), output plane k to ``out + k * stride``; ``work``
-holds every value's planes of one vector word and the scratch slots
-(``GATECC_WORK_BYTES``).  Kernel and Dense graphs are rendered by the shared
-chunk renderer (:class:`.c.CChunks`); a Conv's chunk functions read their
-inputs through the position's index table ``idx``.
+The module has the entry points of a net module (:mod:`.native`), so the
+shared runtime (``runtime.c``) packs bool rows into planes in C, calls
+``gatecc_words`` per tile and decodes counts in C, and
+:class:`.native.NativeKernel` threads it:
+
+``gatecc_words(in, out, work, n_vec)``
+    per vector word of samples: the input planes are copied into the work
+    buffer, every stage runs, the result's planes are copied out;
+``gatecc_eval`` / ``gatecc_info``
+    the planes API and the sizes, as for a net.
+
+The work buffer (the descriptor's scratch) holds every value's planes of one
+vector word, each Conv's haloed input copy and the scratch slots.  A Conv is
+a loop over output positions (rows innermost) whose kernel is inlined and
+reads ``p[k]`` at constant offsets from the position's base plane
+(:func:`.stencil_program.conv_geometry`: a zero-padded or torus input is
+first copied into a buffer with a halo, so no read is checked or goes
+through a table).  An OR pool that tiles the conv's map right after it is
+fused (:func:`.stencil_program.fused_pools`): the conv's outputs are ORed
+into the pooled map as they are produced.  Dense stages are the ordinary
+chunk schedule of their graph (:class:`.c.CChunks`).
 """
 
 from __future__ import annotations
 
+from math import prod
+from types import SimpleNamespace
+
 from .. import __version__
 from .c import CChunks, _vector_type, host_vector_bits
-from .native import check_chunk_nodes, check_vector_bits
+from .native import Layout, check_chunk_nodes, check_vector_bits, tile_words_for
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, schedule
-from .stencil_program import Plan, ProgramKernel, positions, window_table
-
-PROGRAM_CDEF = "void gatecc_program(const uint64_t *in, uint64_t *out, size_t stride, size_t n_words, void *work);"
+from .stencil_program import Plan, ProgramKernel, conv_geometry, fused_pools, positions
 
 #: Options of the C form of a program.
-OPTIONS = ("vector_bits", "chunk_nodes")
+OPTIONS = ("vector_bits", "chunk_nodes", "threads")
 
 
 class StageChunks(CChunks):
-    """Chunk functions of one stage's graph, named after the stage."""
+    """Chunk functions of one stage's graph, named after the stage.
 
-    def __init__(self, graph, stage: int, out_stride: int | None):
+    A Conv kernel's chunks are inlined into the position loop: input ``j``
+    is ``p[offsets[j]]`` (``p`` the position's base plane), output channel
+    ``k`` is ``d[k * out_stride]`` (``d`` the output position), assigned, or
+    ORed in when a pool is fused.
+    """
+
+    def __init__(self, graph, stage: int, offsets=None, out_stride: int = 0, accumulate: bool = False):
         super().__init__(graph)
-        self.stage, self.conv = stage, out_stride is not None
-        if self.conv:   # inputs through the index table, outputs at the position
-            self.places = {FROM_INPUT: "src[idx[{}]]", FROM_SLOT: "s[{}]",
-                           FROM_OUTPUT: f"dst[{{}} * {out_stride} + pos]"}
-            self.out_stride = out_stride
-        else:
-            self.places = {FROM_INPUT: "src[{}]", FROM_SLOT: "s[{}]", FROM_OUTPUT: "dst[{}]"}
+        self.stage, self.conv, self.offsets = stage, offsets is not None, offsets
+        self.out_stride, self.op = out_stride, "|=" if accumulate else "="
+        self.places = {FROM_INPUT: "src[{}]", FROM_SLOT: "s[{}]"}
 
-    def signature(self, index: int) -> str:
-        """The chunk function's declaration."""
-        args = ("const V *restrict src, const int32_t *restrict idx, V *restrict dst, size_t pos, V *restrict s"
-                if self.conv else "const V *restrict src, V *restrict dst, V *restrict s")
-        return f"static __attribute__((noinline)) void s{self.stage}_chunk{index}({args})"
+    def load(self, node: int, place: str, index: int) -> None:
+        if self.conv and place == FROM_INPUT:
+            self.loaded[node] = f"p[{self.offsets[index]}]"
+        elif self.conv and place == FROM_OUTPUT:    # never with a fused pool: its kernel is one chunk
+            self.loaded[node] = f"d[{index * self.out_stride}]"
+        else:
+            super().load(node, place, index)
 
     def head(self, index: int) -> list[str]:
-        return [self.signature(index), "{"]
+        if self.conv:
+            return [f"static inline __attribute__((always_inline)) void s{self.stage}_chunk{index}"
+                    "(const V *restrict p, V *restrict d, V *restrict s)", "{"]
+        return [f"static __attribute__((noinline)) void s{self.stage}_chunk{index}"
+                "(const V *restrict src, V *restrict dst, V *restrict s)", "{"]
 
     def write(self, plane: int, node: int) -> None:
-        where = f"dst[{plane} * {self.out_stride} + pos]" if self.conv else f"dst[{plane}]"
-        self.lines.append(f"    {where} = {self.operand(node)};")
+        where = f"d[{plane * self.out_stride}]" if self.conv else f"dst[{plane}]"
+        self.lines.append(f"    {where} {self.op} {self.operand(node)};")
 
 
-def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int) -> list[str]:
-    sched = schedule(graph, chunk_nodes)
-    n_pos = positions(dst)
-    chunks = StageChunks(graph, i, n_pos)
-    dcs, ds = window_table(st, src)
-    rank, n_win = src.rank, max(1, len(st.window))
-    in_pos = positions(src)
+def _pitches(spatial) -> list[int]:
+    return [prod(spatial[a + 1:]) for a in range(len(spatial))]
+
+
+def _halo_copy(i: int, st, src, geo, pad_at: int) -> list[str]:
+    """Copy the source map into stage ``i``'s haloed buffer (zeros, or the wrapped map, in the halo)."""
+    rank, torus = src.rank, st.boundary == "torus"
+    lines = [f"    V *restrict h = w + {pad_at};", f"    for (int32_t c = 0; c < {src.channels}; ++c)"]
+    lines += [f"    for (int32_t q{a} = 0; q{a} < {geo.extent[a]}; ++q{a})" for a in range(rank)]
+    lines.append("    {")
+    conds = []
+    for a in range(rank):
+        n = src.spatial[a]
+        lines.append(f"        int32_t i{a} = q{a} - {geo.halo[a][0]};")
+        if torus:
+            lines.append(f"        i{a} = ((i{a} % {n}) + {n}) % {n};")
+        conds.append(f"(uint32_t)i{a} < {n}u")
+    hp, sp = _pitches(geo.extent), _pitches(src.spatial)
+    at = " + ".join(f"(size_t)q{a} * {hp[a]}" for a in range(rank))
+    read = " + ".join(f"(size_t)i{a} * {sp[a]}" for a in range(rank))
+    value = f"src[(size_t)c * {positions(src)} + {read}]"
+    if not torus:
+        value = f"({' && '.join(conds)}) ? {value} : GATECC_ZERO"
+    lines += [f"        h[(size_t)c * {geo.planes} + {at}] = {value};", "    }"]
+    return lines
+
+
+def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int, pad_at: int, pool=None, pooled=None) -> list[str]:
+    """Stage ``i``: the kernel inlined in a loop over output positions (or pooled positions, ``pool`` fused)."""
+    geo = conv_geometry(st, src, dst)
+    # A fused pool ORs outputs into the pooled map, so no chunk may read an output back: one chunk then.
+    sched = schedule(graph, chunk_nodes if pool is None else max(chunk_nodes, graph.n_nodes))
+    out = pooled if pool is not None else dst
+    chunks = StageChunks(graph, i, geo.offsets, positions(out), accumulate=pool is not None)
     lines = []
     for k, chunk in enumerate(sched.chunks):
         lines += chunks.chunk(k, chunk)
-
-    def table(name, values):
-        return f"static const int32_t s{i}_{name}[{n_win}] = {{{', '.join(map(str, values or [0]))}}};"
-
-    lines += [table("dc", [dc * in_pos for dc in dcs]), *(table(f"d{a}", ds[a]) for a in range(rank))]
-    lines += [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s)", "{",
-              f"    int32_t idx[{n_win}];"]
-    loops = [f"    for (int32_t o{a} = 0; o{a} < {dst.spatial[a]}; ++o{a})" for a in range(rank)]
-    pos = " + ".join(f"(size_t)o{a} * {positions(type(dst)(1, dst.spatial[a + 1:]))}" for a in range(rank)) or "0"
-    torus = st.boundary == "torus"
-    body = [f"        const size_t pos = {pos};",
-            *(f"        const int32_t b{a} = o{a} * {st.stride[a]} - {st.padding[a]};" for a in range(rank)),
-            f"        for (int j = 0; j < {len(st.window)}; ++j) {{"]
-    coords = []
-    for a in range(rank):
-        n = src.spatial[a]
-        body.append(f"            int32_t i{a} = b{a} + s{i}_d{a}[j];")
-        if torus:
-            body.append(f"            i{a} = ((i{a} % {n}) + {n}) % {n};")
-        coords.append(f"(uint32_t)i{a} < {n}u")
-    flat = " + ".join(f"i{a} * {positions(type(src)(1, src.spatial[a + 1:]))}" for a in range(rank)) or "0"
-    if torus or not coords:
-        body.append(f"            idx[j] = s{i}_dc[j] + {flat};")
+    rank = src.rank
+    lines += [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)", "{",
+              "    (void)w;"]
+    base = "src"
+    if geo.padded:
+        lines += _halo_copy(i, st, src, geo, pad_at)
+        base = "h"
+    calls = [f"s{i}_chunk{k}(p, d, s);" for k in range(len(sched.chunks))]
+    op = _pitches(out.spatial)
+    if pool is None:
+        lines += [f"    for (int32_t o{a} = 0; o{a} < {dst.spatial[a]}; ++o{a})" for a in range(rank)]
+        at = " + ".join(f"(size_t)o{a} * {op[a]}" for a in range(rank))
+        lines += ["    {", f"        const V *restrict p = {base} + "
+                  + " + ".join(f"(size_t)o{a} * {geo.step[a]}" for a in range(rank)) + ";",
+                  f"        V *restrict d = dst + {at};", *(f"        {c}" for c in calls), "    }"]
     else:
-        body.append(f"            idx[j] = ({' && '.join(coords)}) ? s{i}_dc[j] + {flat} : {src.size};")
-    body += ["        }", *(f"        s{i}_chunk{k}(src, idx, dst, pos, s);" for k in range(len(sched.chunks)))]
-    lines += loops + ["    {"] + body + ["    }", "    (void)idx;", "}", ""]
+        lines.append(f"    for (size_t k = 0; k < {pooled.size}; ++k) dst[k] = GATECC_ZERO;")
+        lines += [f"    for (int32_t q{a} = 0; q{a} < {pooled.spatial[a]}; ++q{a})" for a in range(rank)]
+        at = " + ".join(f"(size_t)q{a} * {op[a]}" for a in range(rank))
+        lines += ["    {", f"        V *restrict d = dst + {at};"]
+        indent = "        "
+        for a in range(rank):
+            lines += [f"{indent}for (int32_t k{a} = 0; k{a} < {pool.size[a]}; ++k{a}) {{",
+                      f"{indent}    const int32_t o{a} = q{a} * {pool.stride[a]} - {pool.padding[a]} + k{a};",
+                      f"{indent}    if ((uint32_t)o{a} >= {dst.spatial[a]}u) continue;"]
+            indent += "    "
+        lines.append(f"{indent}const V *restrict p = {base} + "
+                     + " + ".join(f"(size_t)o{a} * {geo.step[a]}" for a in range(rank)) + ";")
+        lines += [f"{indent}{c}" for c in calls]
+        for _ in range(rank):
+            indent = indent[:-4]
+            lines.append(f"{indent}}}")
+        lines.append("    }")
+    lines += ["}", ""]
     return lines
 
 
 def _orpool_stage(i: int, st, src, dst) -> list[str]:
     rank = src.rank
-    lines = [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s)", "{", "    (void)s;",
-             f"    for (int32_t c = 0; c < {src.channels}; ++c)"]
+    lines = [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)", "{",
+             "    (void)s; (void)w;", f"    for (int32_t c = 0; c < {src.channels}; ++c)"]
     lines += [f"    for (int32_t o{a} = 0; o{a} < {dst.spatial[a]}; ++o{a})" for a in range(rank)]
-    pos = " + ".join(f"(size_t)o{a} * {positions(type(dst)(1, dst.spatial[a + 1:]))}" for a in range(rank)) or "0"
-    flat = " + ".join(f"(size_t)i{a} * {positions(type(src)(1, src.spatial[a + 1:]))}" for a in range(rank)) or "0"
+    dp, sp = _pitches(dst.spatial), _pitches(src.spatial)
+    pos = " + ".join(f"(size_t)o{a} * {dp[a]}" for a in range(rank)) or "0"
+    flat = " + ".join(f"(size_t)i{a} * {sp[a]}" for a in range(rank)) or "0"
     lines += ["    {", "        V acc = GATECC_ZERO;"]
     indent = "        "
     for a in range(rank):
@@ -113,57 +170,118 @@ def _orpool_stage(i: int, st, src, dst) -> list[str]:
     return lines
 
 
+def _dense_stage(i: int, graph, chunk_nodes: int) -> list[str]:
+    sched = schedule(graph, chunk_nodes)
+    chunks = StageChunks(graph, i)
+    lines = []
+    for k, chunk in enumerate(sched.chunks):
+        lines += chunks.chunk(k, chunk)
+    return lines + [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)",
+                    "{", "    (void)w;", *(f"    s{i}_chunk{k}(src, dst, s);" for k in range(len(sched.chunks))),
+                    "}", ""]
+
+
+def program_layout(p: Plan, vector_bits: int, chunk_nodes: int) -> tuple[Layout, int, list[int]]:
+    """(native Layout, first slot vector, per stage the work offset of its haloed input) of the C form."""
+    shapes, top, pads = p.shapes, p.total_planes, []
+    n_slots = 0
+    for i, st in enumerate(p.program.stages):
+        pads.append(top)
+        if st.kind == "conv":
+            geo = conv_geometry(st, shapes[st.src], shapes[i + 1])
+            top += shapes[st.src].channels * geo.planes if geo.padded else 0
+        if st.kind in ("conv", "dense"):
+            n_slots = max(n_slots, schedule(p.graphs[i], chunk_nodes).n_slots)
+    lanes, out = vector_bits // 64, p.out_layout
+    n_planes = p.out_planes
+    layout = Layout(lanes=lanes, n_inputs=p.n_inputs, n_planes=n_planes,
+                    n_outputs=len(out.outputs) if out is not None else n_planes, n_slots=top + max(1, n_slots),
+                    tile_words=tile_words_for(lanes, p.n_inputs, n_planes),
+                    counts=out is not None and any(kind == "count" for kind, _, _ in out.outputs))
+    return layout, top, pads
+
+
+def output_layout(p: Plan):
+    """The result's plane layout for the runtime's decoder (one bit per plane for a map-valued result)."""
+    if p.out_layout is not None:
+        return p.out_layout
+    return SimpleNamespace(outputs=tuple(("bit", k, 1) for k in range(p.out_planes)))
+
+
 def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = CHUNK_NODES["c"]) -> str:
-    """C source of ``gatecc_program`` for the planned program."""
+    """C source of the planned program, with the entry points of a net module."""
     vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
     chunk_nodes = check_chunk_nodes(chunk_nodes)
     prog, shapes, bufs = p.program, p.shapes, p.buffers
+    layout, slots_at, pads = program_layout(p, vector_bits, chunk_nodes)
+    fused = fused_pools(prog)
     lines = [f"/* Generated by gatecc {__version__}: spatial program, {len(prog.stages)} stages, "
              f"{vector_bits}-bit words.  Do not edit. */",
              "#include <stddef.h>", "#include <stdint.h>", "#include <string.h>", "",
              _vector_type(vector_bits), f"#define GATECC_LANES {vector_bits // 64}",
              "#define GATECC_ZERO ((V){0})",
              "#define GATECC_ONES (~(V){0})", ""]
-    n_slots = 0
+    calls = []
+    skip = set(fused.values())
     for i, st in enumerate(prog.stages):
         src, dst, graph = shapes[st.src], shapes[i + 1], p.graphs[i]
+        out = f"w + {bufs[i + 1].offset}"
+        args = f"w + {bufs[st.src].offset}, {out}, w + {slots_at}, w"
+        if i in skip or st.kind == "flatten":
+            continue
         if st.kind == "conv":
-            lines += _conv_stage(i, st, src, dst, graph, chunk_nodes)
-            n_slots = max(n_slots, schedule(graph, chunk_nodes).n_slots)
+            if i in fused:
+                j = fused[i]
+                lines += _conv_stage(i, st, src, dst, graph, chunk_nodes, pads[i], prog.stages[j], shapes[j + 1])
+                args = f"w + {bufs[st.src].offset}, w + {bufs[j + 1].offset}, w + {slots_at}, w"
+            else:
+                lines += _conv_stage(i, st, src, dst, graph, chunk_nodes, pads[i])
         elif st.kind == "orpool":
             lines += _orpool_stage(i, st, src, dst)
         elif st.kind == "dense":
-            sched = schedule(graph, chunk_nodes)
-            n_slots = max(n_slots, sched.n_slots)
-            chunks = StageChunks(graph, i, None)
-            for k, chunk in enumerate(sched.chunks):
-                lines += chunks.chunk(k, chunk)
-            lines += [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s)", "{",
-                      *(f"    s{i}_chunk{k}(src, dst, s);" for k in range(len(sched.chunks))), "}", ""]
+            lines += _dense_stage(i, graph, chunk_nodes)
         elif st.kind == "or":
             lines += [f"static void stage{i}(const V *restrict a, const V *restrict b, V *restrict dst)", "{",
                       f"    for (size_t k = 0; k < {dst.size}; ++k) dst[k] = a[k] | b[k];", "}", ""]
-    scratch = p.total_planes
-    calls = []
-    for i, st in enumerate(prog.stages):
-        out = f"w + {bufs[i + 1].offset}"
-        if st.kind == "or":
-            calls.append(f"        stage{i}(w + {bufs[st.src].offset}, w + {bufs[st.other].offset}, {out});")
-        elif st.kind != "flatten":
-            calls.append(f"        stage{i}(w + {bufs[st.src].offset}, {out}, w + {scratch});")
+            args = f"w + {bufs[st.src].offset}, w + {bufs[st.other].offset}, {out}"
+        calls.append(f"        stage{i}({args});")
     zeros = sorted({b.offset + b.planes for b in bufs})   # each value's zero plane
+    n_in, n_planes = p.n_inputs, layout.n_planes
     lines += [
-        f"#define GATECC_WORK_BYTES {(scratch + max(1, n_slots)) * vector_bits // 8}",
-        "void gatecc_program(const uint64_t *in, uint64_t *out, size_t stride, size_t n_words, void *work)",
+        f"#define GATECC_N_IN {n_in}",
+        f"#define GATECC_N_PLANES {n_planes}",
+        f"#define GATECC_TILE_WORDS {layout.tile_words}",
+        f"#define GATECC_SCRATCH_BYTES {layout.scratch_bytes}",
+        "/* n_vec vector words of a tile, word-major (all input planes of word 0, then of word 1, ...); the",
+        "   output planes likewise.  work: every value's planes of one word, haloed copies, scratch slots. */",
+        "void gatecc_words(const V *restrict in, V *restrict out, V *restrict work, size_t n_vec)",
         "{",
-        "    V *w = (V *)work;",
+        "    V *w = work;",
         *(f"    w[{z}] = GATECC_ZERO;" for z in zeros),
-        "    for (size_t w0 = 0; w0 < n_words; w0 += GATECC_LANES) {",
-        f"        for (size_t p = 0; p < {p.n_inputs}; ++p) memcpy(w + p, in + p * stride + w0, sizeof(V));",
+        "    for (size_t v = 0; v < n_vec; ++v) {",
+        f"        memcpy(w, in + v * GATECC_N_IN, {n_in} * sizeof(V));",
         *calls,
-        f"        for (size_t k = 0; k < {p.out_planes}; ++k)",
-        f"            memcpy(out + k * stride + w0, w + {p.last.offset} + k, sizeof(V));",
+        f"        memcpy(out + v * GATECC_N_PLANES, w + {p.last.offset}, {n_planes} * sizeof(V));",
         "    }",
+        "}",
+        "",
+        "/* The planes API: plane p of the input at in + p * stride (uint64 words), n_words words of it. */",
+        "void gatecc_eval(const uint64_t *in, uint64_t *out, size_t stride, size_t n_words, void *work)",
+        "{",
+        "    V *s = (V *)work;",
+        "    V *tin = (V *)((char *)work + GATECC_SCRATCH_BYTES);",
+        "    V *tout = tin + GATECC_N_IN;",
+        "    for (size_t w0 = 0; w0 < n_words; w0 += GATECC_LANES) {",
+        "        for (size_t p = 0; p < GATECC_N_IN; ++p) memcpy(tin + p, in + p * stride + w0, sizeof(V));",
+        "        gatecc_words(tin, tout, s, 1);",
+        "        for (size_t k = 0; k < GATECC_N_PLANES; ++k) memcpy(out + k * stride + w0, tout + k, sizeof(V));",
+        "    }",
+        "}",
+        "",
+        "void gatecc_info(uint64_t *info)",
+        "{",
+        f"    static const uint64_t values[] = {{{', '.join(str(v) for v in layout.info())}}};",
+        "    memcpy(info, values, sizeof values);",
         "}",
         "",
     ]
@@ -171,25 +289,21 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
 
 
 def load_c(p: Plan, **options) -> ProgramKernel:
-    """Build the C form of the planned program and wrap it in a :class:`ProgramKernel`."""
-    import numpy as np
-
-    from .cbuild import load_library
-    from .native import aligned_empty
+    """Build the C form of the planned program and bind it to the native runtime (packing, decoding, threads)."""
+    from .c_runtime import runtime_run
+    from .cbuild import function_address, load_library
+    from .native import NET_CDEF, NativeKernel
     from .target import check_options
 
     check_options("c", options, OPTIONS)
-    source = emit_program_c(p, options.get("vector_bits"), options.get("chunk_nodes", CHUNK_NODES["c"]))
-    ffi, lib = load_library(source, PROGRAM_CDEF)
-    work_bytes = int(source.split("#define GATECC_WORK_BYTES ")[1].split()[0])
-    lanes = int(source.split("#define GATECC_LANES ")[1].split()[0])
-    out_planes = p.out_planes
-
-    def run(planes, n_words):
-        work = aligned_empty(work_bytes)
-        out = np.zeros((out_planes, n_words), np.uint64)
-        lib.gatecc_program(ffi.from_buffer("uint64_t[]", planes), ffi.from_buffer("uint64_t[]", out),
-                           n_words, n_words, ffi.from_buffer("char[]", work))
-        return out
-
-    return ProgramKernel(p, run, source, 64 * lanes)
+    vector_bits = check_vector_bits(host_vector_bits() if options.get("vector_bits") is None
+                                    else options["vector_bits"])
+    chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES["c"]))
+    source = emit_program_c(p, vector_bits, chunk_nodes)
+    layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
+    ffi, lib = load_library(source, NET_CDEF)
+    address = lambda name: function_address(ffi, lib, name)   # noqa: E731
+    kernel = NativeKernel(address("gatecc_eval"), runtime_run(vector_bits),
+                          layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
+                          keepalive=(ffi, lib), threads=options.get("threads") or 1)
+    return ProgramKernel(p, None, source, vector_bits, native=kernel)

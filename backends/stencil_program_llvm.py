@@ -17,24 +17,26 @@ from math import prod
 from .llvm import LLVMChunks, host_vector_bits, vector_type, zero_constant
 from .native import check_chunk_nodes, check_vector_bits
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, schedule
-from .stencil_program import Plan, ProgramKernel, positions, window_table
+from .stencil_program import Plan, ProgramKernel, conv_geometry, positions
 
 #: Options of the LLVM form of a program.
-OPTIONS = ("vector_bits", "chunk_nodes")
+OPTIONS = ("vector_bits", "chunk_nodes", "threads")
 
 
 class StageChunks(LLVMChunks):
     """A stage graph's chunk functions ``@s{stage}_chunk{k}``; a Conv's read inputs through ``%idx``."""
 
-    def __init__(self, graph, vector_bits: int, stage: int, n_pos: int | None):
+    def __init__(self, graph, vector_bits: int, stage: int, n_pos: int | None, offsets=()):
         super().__init__(graph, vector_bits)
-        self.stage, self.n_pos = stage, n_pos
+        self.stage, self.n_pos, self.offsets = stage, n_pos, offsets
 
     def head(self, index: int) -> list[str]:
         self.uses = 0
-        args = ("ptr noalias %in, ptr noalias %idx, ptr noalias %out, i64 %pos, ptr noalias %s"
-                if self.n_pos is not None else "ptr noalias %in, ptr noalias %out, ptr noalias %s")
-        return [f"define internal void @s{self.stage}_chunk{index}({args}) noinline nounwind {{"]
+        if self.n_pos is not None:   # a Conv kernel: inlined into the position loop
+            return [f"define internal void @s{self.stage}_chunk{index}(ptr noalias %in, i64 %pb, ptr noalias %out, "
+                    "i64 %pos, ptr noalias %s) alwaysinline nounwind {"]
+        return [f"define internal void @s{self.stage}_chunk{index}(ptr noalias %in, ptr noalias %out, "
+                "ptr noalias %s) noinline nounwind {"]
 
     def read(self, node: int) -> str:
         base, i = self.loaded[node]
@@ -42,9 +44,8 @@ class StageChunks(LLVMChunks):
             return super().read(node)
         self.uses += 1
         tmp, t, add = f"%m{node}.{self.uses}", self.type, self.lines.append
-        if base == "%in":
-            add(f"  {tmp}j = getelementptr inbounds i64, ptr %idx, i64 {i}")
-            add(f"  {tmp}i = load i64, ptr {tmp}j, align 8")
+        if base == "%in":                  # window entry i: a constant offset from the position's base plane
+            add(f"  {tmp}i = add i64 %pb, {self.offsets[i]}")
         else:
             add(f"  {tmp}i = add i64 %pos, {i * self.n_pos}")
         add(f"  {tmp}p = getelementptr inbounds {t}, ptr {base}, i64 {tmp}i")
@@ -105,38 +106,49 @@ def _loop(label: str, counter: str, count: int, body: list[str], after: str) -> 
             f"  br i1 {counter}.c, label %L{label}, label %{after}"]
 
 
+def _halo_copy(st, src, geo) -> list[str]:
+    """Blocks ``halo.pre`` .. ``halo.done``: the source map copied into the haloed buffer ``%h``."""
+    per = geo.planes
+    body = [f"  %hcell = urem i64 %hq, {per}", f"  %hch = udiv i64 %hq, {per}"]
+    body += _coords("q", "%hcell", geo.extent)
+    coords = []
+    for a in range(src.rank):
+        body.append(f"  %hi{a} = sub i64 %q{a}, {geo.halo[a][0]}")
+        coords.append(f"%hi{a}")
+    body.append(f"  %hcb = mul i64 %hch, {positions(src)}")
+    body += _window_index("hx", src, coords, st.boundary == "torus", "%hcb")
+    t, align = "%T", "%A"
+    body += [f"  %hsp = getelementptr inbounds {t}, ptr %src, i64 %hx", f"  %hv = load {t}, ptr %hsp, align {align}",
+             f"  %hdp = getelementptr inbounds {t}, ptr %h, i64 %hq", f"  store {t} %hv, ptr %hdp, align {align}"]
+    return ["  br label %hq.pre", "hq.pre:", *_loop("hq", "%hq", src.channels * per, body, "halo.done"), "halo.done:"]
+
+
 def _conv_stage(i, st, src, dst, graph, vector_bits, chunk_nodes) -> list[str]:
+    """Stage ``i``: a loop over output positions, the kernel (inlined) reading constant offsets from its base plane.
+
+    A padded or torus input is first copied into a haloed buffer (``%h``,
+    :func:`.stencil_program.conv_geometry`), so no read is checked.
+    """
     sched = schedule(graph, chunk_nodes)
     n_pos = positions(dst)
+    geo = conv_geometry(st, src, dst)
     lines = []
-    chunks = StageChunks(graph, vector_bits, i, n_pos)
+    chunks = StageChunks(graph, vector_bits, i, n_pos, geo.offsets)
     for k, chunk in enumerate(sched.chunks):
         lines += chunks.chunk(k, chunk)
-    dcs, ds = window_table(st, src)
-    n_win, rank = len(st.window), src.rank
-
-    def table(name, values):
-        items = ", ".join(f"i64 {v}" for v in values) or "i64 0"
-        return f"@s{i}_{name} = internal constant [{max(1, n_win)} x i64] [{items}]"
-
-    lines += [table("dc", [dc * positions(src) for dc in dcs]), *(table(f"d{a}", ds[a]) for a in range(rank))]
-    win = [f"  %dcp = getelementptr inbounds i64, ptr @s{i}_dc, i64 %j", "  %dc = load i64, ptr %dcp, align 8"]
-    coords = []
-    for a in range(rank):
-        win += [f"  %dp{a} = getelementptr inbounds i64, ptr @s{i}_d{a}, i64 %j", f"  %d{a} = load i64, ptr %dp{a}, align 8",
-                f"  %c{a} = add i64 %b{a}, %d{a}"]
-        coords.append(f"%c{a}")
-    win += _window_index("ix", src, coords, st.boundary == "torus", "%dc")
-    win += ["  %ip = getelementptr inbounds i64, ptr %idx, i64 %j", "  store i64 %ix, ptr %ip, align 8"]
+    base = "%h" if geo.padded else "%src"
     body = _coords("o", "%pos", dst.spatial)
-    body += [line for a in range(rank) for line in (f"  %bm{a} = mul i64 %o{a}, {st.stride[a]}",
-                                                     f"  %b{a} = sub i64 %bm{a}, {st.padding[a]}")]
-    body += ["  br label %win.pre", "win.pre:"] + (_loop("win", "%j", n_win, win, "calls") if n_win else
-                                                    ["  br label %calls"])
-    body += ["calls:", *(f"  call void @s{i}_chunk{k}(ptr %src, ptr %idx, ptr %dst, i64 %pos, ptr %s)"
-                         for k in range(len(sched.chunks)))]
-    lines += [f"define internal void @stage{i}(ptr noalias %src, ptr noalias %dst, ptr noalias %s) nounwind {{",
-              "entry:", f"  %idx = alloca [{max(1, n_win)} x i64], align 8", "  br label %pos.pre", "pos.pre:",
+    pb = "0"
+    for a in range(src.rank):
+        body += [f"  %pm{a} = mul i64 %o{a}, {geo.step[a]}", f"  %pb{a} = add i64 {pb}, %pm{a}"]
+        pb = f"%pb{a}"
+    body += [f"  %pb = add i64 {pb}, 0",
+             *(f"  call void @s{i}_chunk{k}(ptr {base}, i64 %pb, ptr %dst, i64 %pos, ptr %s)"
+               for k in range(len(sched.chunks)))]
+    t, align = vector_type(vector_bits), vector_bits // 8
+    halo = [x.replace("%T", t).replace("%A", str(align)) for x in _halo_copy(st, src, geo)] if geo.padded else []
+    lines += [f"define internal void @stage{i}(ptr noalias %src, ptr noalias %dst, ptr noalias %s, ptr noalias %h) "
+              "nounwind {", "entry:", *halo, "  br label %pos.pre", "pos.pre:",
               *_loop("pos", "%pos", n_pos, body, "done"), "done:", "  ret void", "}", ""]
     return lines
 
@@ -179,24 +191,26 @@ def _or_stage(i, dst, vector_bits) -> list[str]:
 
 
 def emit_program_llvm(p: Plan, vector_bits: int | None = None, chunk_nodes: int = CHUNK_NODES["llvm"]) -> str:
-    """LLVM IR of ``gatecc_program`` for the planned program."""
+    """LLVM IR of the planned program, with the entry points of a net module (``gatecc_words``, ...)."""
+    from .llvm import _drivers
+    from .stencil_program_c import program_layout
+
     vector_bits = check_vector_bits(host_vector_bits() if vector_bits is None else vector_bits)
     chunk_nodes = check_chunk_nodes(chunk_nodes)
-    t, align, lanes = vector_type(vector_bits), vector_bits // 8, vector_bits // 64
+    t, align = vector_type(vector_bits), vector_bits // 8
+    layout, slots_at, pads = program_layout(p, vector_bits, chunk_nodes)
     lines = [f"; Generated by gatecc: spatial program, {len(p.program.stages)} stages, {vector_bits}-bit words."]
-    n_slots, calls = 0, []
+    calls = []
     bufs = p.buffers
     for i, st in enumerate(p.program.stages):
         src, dst, graph = p.shapes[st.src], p.shapes[i + 1], p.graphs[i]
         out = f"%v{bufs[i + 1].offset}"
         if st.kind == "conv":
             lines += _conv_stage(i, st, src, dst, graph, vector_bits, chunk_nodes)
-            n_slots = max(n_slots, schedule(graph, chunk_nodes).n_slots)
         elif st.kind == "orpool":
             lines += _orpool_stage(i, st, src, dst, vector_bits)
         elif st.kind == "dense":
             sched = schedule(graph, chunk_nodes)
-            n_slots = max(n_slots, sched.n_slots)
             chunks = StageChunks(graph, vector_bits, i, None)
             for k, chunk in enumerate(sched.chunks):
                 lines += chunks.chunk(k, chunk)
@@ -207,62 +221,54 @@ def emit_program_llvm(p: Plan, vector_bits: int | None = None, chunk_nodes: int 
             lines += _or_stage(i, dst, vector_bits)
         if st.kind == "or":
             calls.append(f"  call void @stage{i}(ptr %v{bufs[st.src].offset}, ptr %v{bufs[st.other].offset}, ptr {out})")
+        elif st.kind == "conv":
+            calls.append(f"  call void @stage{i}(ptr %v{bufs[st.src].offset}, ptr {out}, ptr %scratch, ptr %v{pads[i]})")
         elif st.kind != "flatten":
             calls.append(f"  call void @stage{i}(ptr %v{bufs[st.src].offset}, ptr {out}, ptr %scratch)")
-    used = sorted({b.offset for b in bufs} | {b.offset + b.planes for b in bufs} | {p.total_planes})
+    used = sorted({b.offset for b in bufs} | {b.offset + b.planes for b in bufs} | set(pads) | {0})
     ptrs = [f"  %v{o} = getelementptr inbounds {t}, ptr %work, i64 {o}" for o in used]
     zeros = [f"  store {t} {zero_constant(vector_bits)}, ptr %v{b.offset + b.planes}, align {align}"
              for b in sorted(set(bufs))]
-    gather = ["  %gr = mul i64 %g, %stride", "  %gc = add i64 %gr, %w0", "  %gs = getelementptr inbounds i64, ptr %in, i64 %gc",
-              f"  %gv = load {t}, ptr %gs, align 8", f"  %gd = getelementptr inbounds {t}, ptr %work, i64 %g",
-              f"  store {t} %gv, ptr %gd, align {align}"]
-    scatter = ["  %sr = mul i64 %q, %stride", "  %sc = add i64 %sr, %w0", "  %sd = getelementptr inbounds i64, ptr %out, i64 %sc",
-               f"  %sk = add i64 %q, {p.last.offset}", f"  %ss = getelementptr inbounds {t}, ptr %work, i64 %sk",
-               f"  %sv = load {t}, ptr %ss, align {align}", f"  store {t} %sv, ptr %sd, align 8"]
-    word = (["  br label %g.pre", "g.pre:", *_loop("g", "%g", p.n_inputs, gather, "stages")] if p.n_inputs else
-            ["  br label %stages"])
-    word += ["stages:", *calls]
-    word += ["  br label %q.pre", "q.pre:", *_loop("q", "%q", p.out_planes, scatter, "word.end")] if p.out_planes else []
-    word += ["  br label %word.end"] if not p.out_planes else []
-    word += ["word.end:"]
+    n_in, n_planes = p.n_inputs, layout.n_planes
+    copy_in = ([f"  %ioff = mul i64 %v, {n_in}", f"  %i = getelementptr inbounds {t}, ptr %in, i64 %ioff",
+                f"  call void @llvm.memcpy.p0.p0.i64(ptr align {align} %work, ptr align {align} %i, "
+                f"i64 {n_in * align}, i1 false)"] if n_in else [])
+    copy_out = ([f"  %ooff = mul i64 %v, {n_planes}", f"  %o = getelementptr inbounds {t}, ptr %out, i64 %ooff",
+                 f"  call void @llvm.memcpy.p0.p0.i64(ptr align {align} %o, ptr align {align} %v{p.last.offset}, "
+                 f"i64 {n_planes * align}, i1 false)"] if n_planes else [])
+    if p.last.offset not in used:
+        ptrs.append(f"  %v{p.last.offset} = getelementptr inbounds {t}, ptr %work, i64 {p.last.offset}")
+    drivers = _drivers(layout, 0, t)
     lines += [
-        f"; work: {(p.total_planes + max(1, n_slots)) * align} bytes (GATECC_WORK_BYTES)",
-        "define void @gatecc_program(ptr noalias %in, ptr noalias %out, i64 %stride, i64 %n_words, ptr %work) nounwind {",
-        "entry:", *ptrs, f"  %scratch = getelementptr inbounds {t}, ptr %work, i64 {p.total_planes}", *zeros,
-        "  %none = icmp eq i64 %n_words, 0", "  br i1 %none, label %done, label %word",
-        "word:", "  %w0 = phi i64 [ 0, %entry ], [ %w0n, %word.end ]",
-        *word,
-        f"  %w0n = add i64 %w0, {lanes}", "  %more = icmp ult i64 %w0n, %n_words",
-        "  br i1 %more, label %word, label %done", "done:", "  ret void", "}", ""]
+        "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
+        "; n_vec vector words of a tile, word-major; work: every value's planes, haloed copies, scratch slots.",
+        "define void @gatecc_words(ptr noalias %in, ptr noalias %out, ptr noalias %work, i64 %n_vec) nounwind {",
+        "entry:", *ptrs, f"  %scratch = getelementptr inbounds {t}, ptr %work, i64 {slots_at}", *zeros,
+        "  %none = icmp eq i64 %n_vec, 0", "  br i1 %none, label %done, label %word",
+        "word:", "  %v = phi i64 [ 0, %entry ], [ %vn, %word ]",
+        *copy_in, *calls, *copy_out,
+        "  %vn = add i64 %v, 1", "  %more = icmp ult i64 %vn, %n_vec",
+        "  br i1 %more, label %word, label %done", "done:", "  ret void", "}", "",
+        *drivers[drivers.index(next(x for x in drivers if x.startswith("; The planes API"))):]]
     return "\n".join(lines)
 
 
 def load_llvm(p: Plan, **options) -> ProgramKernel:
-    """JIT-compile the LLVM form of the planned program and wrap it in a :class:`ProgramKernel`."""
-    import numpy as np
-
-    from .llvm_jit import compile_module
-    from .native import aligned_empty, function_at
+    """JIT-compile the LLVM form of the planned program and bind it to the LLVM runtime (packing, decoding)."""
+    from .llvm_jit import compile_module, runtime_run
+    from .native import NativeKernel
+    from .stencil_program_c import output_layout, program_layout
     from .target import check_options
 
     check_options("llvm", options, OPTIONS)
-    source = emit_program_llvm(p, options.get("vector_bits"), options.get("chunk_nodes", CHUNK_NODES["llvm"]))
-    engine = compile_module(source, 0, "full", entry_points=("gatecc_program",))
-    work_bytes = int(source.split("; work: ")[1].split()[0])
-    vector_bits = int(source.split("stages, ")[1].split("-bit")[0])
-    fn = function_at(engine.get_function_address("gatecc_program"),
-                     "void(*)(const uint64_t *, uint64_t *, uint64_t, uint64_t, void *)")
-    from .native import _ffi
-
-    ffi = _ffi()
-
-    def run(planes, n_words):
-        work = aligned_empty(work_bytes)
-        out = np.zeros((p.out_planes, n_words), np.uint64)
-        fn(ffi.from_buffer("uint64_t[]", planes), ffi.from_buffer("uint64_t[]", out), n_words, n_words,
-           ffi.from_buffer("char[]", work))
-        return out
-
-    kernel = ProgramKernel(p, run, source, vector_bits)
-    kernel._engine = engine        # keeps the JIT code alive
-    return kernel
+    vector_bits = check_vector_bits(host_vector_bits() if options.get("vector_bits") is None
+                                    else options["vector_bits"])
+    chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES["llvm"]))
+    source = emit_program_llvm(p, vector_bits, chunk_nodes)
+    layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
+    engine = compile_module(source, 0, "full")
+    address = engine.get_function_address
+    kernel = NativeKernel(address("gatecc_eval"), runtime_run(vector_bits),
+                          layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
+                          keepalive=engine, threads=options.get("threads") or 1)
+    return ProgramKernel(p, None, source, vector_bits, native=kernel)

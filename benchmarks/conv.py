@@ -12,18 +12,27 @@ Models (random gates, as torchlogix initialises them with ``weight_init="random"
   followed by OR pool 2; dense 10240, 5120, 2560; GroupSum 10).
 
 Each model is built by torchlogix, saved with ``torch.save`` and read by gatecc without PyTorch.
-One run measures, on the same random input bits:
+One run measures, on the same random input bits (bool rows, as torchlogix's compiled circuit takes them):
 
-* build time (s): gatecc loop form (``gatecc.compile(net, "c")``, per-stage -O passes + the stencil
-  renderer + cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
-  the torchlogix stand-in: torchlogix's ``Circuit.compile(opt_level=1)`` needs Python >= 3.12 and there is
-  no PyTorch for it here, so this script writes the C code its ``get_c_code(pack_bits=64)`` writes (one
-  statement per gate of the unrolled circuit, 64 samples per uint64_t, per-sample popcount loops for the
-  GroupSum, ``circuit_bench_bool`` packing in C) from gatecc's unrolled circuit and builds it with
-  ``gcc -O1 -shared`` as ``Circuit.compile`` does.  Its build time leaves out torchlogix's torch.fx
-  trace and Python simplification passes, so it is a lower bound on torchlogix's;
-* throughput (samples/s) on ``--batch`` samples: gatecc loop (all cores), gatecc unrolled, and the
+* build time (s): gatecc loop form (``gatecc.compile(net, "c")``: per-stage -O passes, the stencil
+  renderer, cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
+  the torchlogix stand-in;
+* throughput (samples/s) on ``--batch`` bool samples: gatecc loop (all cores), gatecc unrolled, and the
   stand-in (one thread, as torchlogix runs it).
+
+The stand-in.  torchlogix's ``Circuit.compile(opt_level=1, pack_bits=64)`` needs Python >= 3.12 (and a
+PyTorch for it), which this machine lacks, so the script writes the C code torchlogix 0.2.2's
+``Circuit.get_c_code(pack_bits=64)`` writes (read in torchlogix/circuit.py) for the same circuit:
+
+* the circuit: gatecc's unrolled, unoptimised program after ``fold,copyprop,cse,dce`` (what
+  torchlogix's ``Circuit.simplify()`` does: constant folding, wire bypass, NOT fusion, dedup, dead gates);
+* the code: one ``uint64_t g<id> = <expr>;`` statement per gate in one function (64 samples per word,
+  inputs read as ``in[k]``, ``inline_single_use`` off as ``compile`` leaves it); the GroupSum's input bits
+  copied into ``raw[]``, then per sample ``p`` of the 64 a loop ``s += (int)((raw[i] >> p) & 1)`` per
+  class, written as the float ``((float)s + beta) / tau`` (torchlogix's output type when tau != 1);
+  ``circuit_bench_bool`` packs the bool rows bit by bit in C and copies the outputs out;
+* the build: ``gcc -O1 -shared -fPIC``, as ``Circuit.compile(opt_level=1)`` runs it.  Its build time
+  leaves out torchlogix's torch.fx trace and Python passes, so it is a lower bound on torchlogix's.
 
 All outputs are checked equal (and equal to torchlogix's eval() counts on a few rows).  gatecc's build
 caches are pointed at a fresh directory, so nothing is reused.  Ratios are against the stand-in.
@@ -77,37 +86,51 @@ def torchlogix_model(name: str):
     raise SystemExit(f"unknown model {name!r}")
 
 
-def standin_source(graph, k: int) -> str:
-    """torchlogix's get_c_code(pack_bits=64) shape for a flat graph whose k outputs are popcounts."""
+#: torchlogix's ``Circuit.simplify()`` (constant folding, wire bypass, NOT fusion, dedup, dead gates) in gatecc passes.
+STANDIN_PASSES = "fold,copyprop,cse,dce"
+
+
+def standin_source(graph, tau: float, beta: float) -> str:
+    """The C torchlogix's ``Circuit.get_c_code(pack_bits=64)`` writes for a circuit whose outputs are GroupSums.
+
+    Same code shape (torchlogix 0.2.2, circuit.py): one ``uint64_t g<id> = <expr>;`` per gate of the flat
+    circuit, inputs read as ``in[k]``; the sum reductions' input bits copied into ``raw[]``; then per
+    sample p of the 64 a loop ``s += (int)((raw[i] >> p) & 1)`` per class, written as the float
+    ``((float)s + beta) / tau`` (tau != 1 makes its outputs float); ``circuit_bench_bool`` packs the bool
+    rows bit by bit in C and copies the per-sample outputs out.
+    """
     from gatecc.backends.c import node_expression
     from gatecc.ir.graph import Op
 
-    n_in = graph.n_inputs
-    body = [f"    const uint64_t v{i} = in[{i}];" for i in range(n_in)]
+    n_in, k = graph.n_inputs, graph.n_outputs
+
+    def var(x):
+        if graph.op[x] == Op.CONST:
+            return "~(uint64_t)0" if graph.arg[x] else "(uint64_t)0"
+        return f"in[{x}]" if x < n_in else f"g{x}"
+
+    body = []
     for n in range(n_in, graph.n_nodes):
-        op = int(graph.op[n])
-        if op in (Op.GATE, Op.NOT):
-            body.append(f"    const uint64_t v{n} = {node_expression(graph, n)};")
-        elif op == Op.CONST:
-            body.append(f"    const uint64_t v{n} = {'~(uint64_t)0' if graph.arg[n] else '(uint64_t)0'};")
+        if int(graph.op[n]) in (Op.GATE, Op.NOT):
+            body.append(f"    uint64_t g{n} = {node_expression(graph, n, var=var)};")
     raw = [x for o in graph.outputs for x in graph.operands[o]]
     body.append(f"    uint64_t raw[{len(raw)}];")
-    body += [f"    raw[{i}] = v{x};" for i, x in enumerate(raw)]
+    body += [f"    raw[{i}] = {var(x)};" for i, x in enumerate(raw)]
     body.append("    for (int p = 0; p < 64; p++) {")
     start = 0
     for j, o in enumerate(graph.outputs):
         end = start + len(graph.operands[o])
         body.append(f"        {{ int s = 0; for (int i = {start}; i < {end}; i++) s += (int)((raw[i] >> p) & 1);"
-                    f" out[p * {k} + {j}] = (uint32_t)s; }}")
+                    f" out[p * {k} + {j}] = ((float)s + {beta!r}f) / {tau!r}f; }}")
         start = end
     body.append("    }")
     return "\n".join([
         "#include <stdbool.h>", "#include <stdint.h>",
-        f"void circuit(const uint64_t in[{n_in}], uint32_t out[{64 * k}])", "{", *body, "}",
-        "void circuit_bench_bool(const bool *in_bool, uint32_t *out, int batch_size)", "{",
-        f"    int n_iter = batch_size / 64; uint64_t packed_in[{n_in}]; uint32_t packed_out[{64 * k}];",
+        f"void circuit(const uint64_t in[{n_in}], float out[{64 * k}])", "{", *body, "}",
+        "void circuit_bench_bool(const bool *in_bool, float *out, int batch_size)", "{",
+        f"    int n_iter = batch_size / 64; uint64_t packed_in[{n_in}]; float packed_out[{64 * k}];",
         "    for (int iter = 0; iter < n_iter; iter++) {",
-        f"        for (int kk = 0; kk < {n_in}; kk++) {{ uint64_t w = 0;",
+        f"        for (int kk = 0; kk < {n_in}; kk++) {{ uint64_t w = (uint64_t)0;",
         f"            for (int b = 0; b < 64; b++) w |= (uint64_t)in_bool[(iter * 64 + b) * {n_in} + kk] << b;",
         "            packed_in[kk] = w; }",
         "        circuit(packed_in, packed_out);",
@@ -116,38 +139,52 @@ def standin_source(graph, k: int) -> str:
         "    }", "}"])
 
 
-def build_standin(program, k: int, tmp: Path):
-    """Unroll, write the stand-in C, gcc -O1 -shared; returns (seconds, run(x_bool) -> counts)."""
+def build_standin(program, tau: float, beta: float, tmp: Path):
+    """Unroll, simplify as torchlogix does, write its C, ``gcc -O1 -shared``: (seconds, run(x_bool) -> counts, gates)."""
+    from gatecc.backends.render import logic_nodes
+    from gatecc.ir.passes import parse_pipeline, run_pipeline
     from gatecc.ir.spatial import unroll
 
     t0 = time.perf_counter()
-    graph = unroll(program)
+    graph, _ = run_pipeline(unroll(program), parse_pipeline(STANDIN_PASSES))
+    k = graph.n_outputs
     src = tmp / "standin.c"
-    src.write_text(standin_source(graph, k))
+    src.write_text(standin_source(graph, tau, beta))
     so = tmp / "standin.so"
     subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(so), str(src)], check=True, capture_output=True)
     lib = ctypes.CDLL(str(so))
-    lib.circuit_bench_bool.argtypes = [ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(ctypes.c_uint32), ctypes.c_int]
+    lib.circuit_bench_bool.argtypes = [ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(ctypes.c_float), ctypes.c_int]
     seconds = time.perf_counter() - t0
 
     def run(x):
         x = np.ascontiguousarray(x, dtype=np.bool_)
-        out = np.zeros((len(x), k), np.uint32)
+        out = np.zeros((len(x), k), np.float32)
         lib.circuit_bench_bool(x.ctypes.data_as(ctypes.POINTER(ctypes.c_bool)),
-                               out.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)), len(x))
-        return out.astype(np.int32)
+                               out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(x))
+        return out
 
-    return seconds, run, graph.n_nodes
+    def counts(out):
+        """torchlogix's float scores back to counts, as its eval() is checked: rint(tau * out - beta)."""
+        return np.rint(out.astype(np.float64) * tau - beta).astype(np.int32)
+
+    return seconds, run, counts, logic_nodes(graph)
 
 
 def rate(fn, x, repeats: int) -> float:
     """Best samples/s over ``repeats`` calls."""
-    best = float("inf")
+    return rates({"r": fn}, x, repeats)["r"]
+
+
+def rates(fns: dict, x, repeats: int) -> dict:
+    """Best samples/s of each function over ``repeats`` rounds, one call of each per round (interleaved, so
+    every contender sees the same load on a shared machine)."""
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(x)
-        best = min(best, time.perf_counter() - t0)
-    return len(x) / best
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            fn(x)
+            best[key] = min(best[key], time.perf_counter() - t0)
+    return {key: len(x) / t for key, t in best.items()}
 
 
 def bench(name: str, args, tmp: Path) -> dict:
@@ -167,20 +204,31 @@ def bench(name: str, args, tmp: Path) -> dict:
     loop_s = time.perf_counter() - t0
     y = loop(x)
     row = {"model": name, "shape": "x".join(map(str, shape)), "load_s": load_s, "loop_build_s": loop_s,
-           "loop_rate": rate(loop, x, args.repeats)}
+           "threads": loop.threads}
     ref = expected_counts(model, x[:16].astype(np.uint8), shape, net.groupsum.tau)
     assert np.array_equal(y[:16], ref), f"{name}: the loop form differs from torchlogix's eval()"
+    threads = loop.threads
+
+    def loop_1(x):
+        loop.threads = 1
+        try:
+            return loop(x)
+        finally:
+            loop.threads = threads
+
+    runs = {"loop_rate": loop, "loop_rate_1": loop_1}
     if name in args.unrolled.split(","):
         t0 = time.perf_counter()
         flat = gatecc.compile(net, "c", opt_level=args.opt, mode="unroll", cache=False)
         row["unroll_build_s"] = time.perf_counter() - t0
         assert np.array_equal(flat(x), y), f"{name}: unrolled differs from the loop form"
-        row["unroll_rate"] = rate(flat, x, args.repeats)
+        runs["unroll_rate"] = flat
     if name in args.standin.split(","):
-        sec, run, nodes = build_standin(net.to_program(), k, tmp)
-        row.update(standin_build_s=sec, standin_nodes=nodes)
-        assert np.array_equal(run(x), y), f"{name}: the stand-in differs from the loop form"
-        row["standin_rate"] = rate(run, x, args.repeats)
+        sec, run, counts, gates = build_standin(net.to_program(), net.groupsum.tau, 0.0, tmp)   # the models' GroupSum beta is 0
+        row.update(standin_build_s=sec, standin_nodes=gates)
+        assert np.array_equal(counts(run(x)), y), f"{name}: the stand-in differs from the loop form"
+        runs["standin_rate"] = run
+    row.update(rates(runs, x, args.repeats))
     return row
 
 
@@ -189,7 +237,7 @@ def main() -> int:
     ap.add_argument("--models", default="mnist,mnist56,cifar")
     ap.add_argument("--batch", type=int, default=8192, help="samples per throughput call (a multiple of 64)")
     ap.add_argument("-O", dest="opt", type=int, default=2, help="gatecc's optimisation level (default 2)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=7, help="interleaved timing rounds (best of each)")
     ap.add_argument("--unrolled", default="mnist", metavar="MODELS",
                     help="models to also build unrolled (its -O passes and cc take minutes; default mnist)")
     ap.add_argument("--standin", default="mnist", metavar="MODELS",
@@ -213,7 +261,10 @@ def main() -> int:
         print(f"  build s    loop {r['loop_build_s']:8.2f}   unrolled {r.get('unroll_build_s', nan):8.2f}"
               f"   torchlogix stand-in {sb:8.2f}   stand-in/loop {sb / r['loop_build_s']:.1f}x")
         print(f"  samples/s  loop {r['loop_rate']:10.0f} unrolled {r.get('unroll_rate', nan):10.0f}"
-              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x")
+              f" torchlogix stand-in {sr:10.0f}   loop/stand-in {r['loop_rate'] / sr:.1f}x "
+              f"({r['threads']} threads)")
+        print(f"  samples/s  loop on 1 thread {r['loop_rate_1']:10.0f}   loop(1 thread)/stand-in "
+              f"{r['loop_rate_1'] / sr:.1f}x")
     by = {r["model"]: r for r in rows}
     if "mnist" in by and "mnist56" in by:
         print(f"\nloop build 56x56 / 28x28: {by['mnist56']['loop_build_s'] / by['mnist']['loop_build_s']:.2f}x")

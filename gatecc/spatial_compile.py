@@ -131,11 +131,12 @@ class CompiledProgram:
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise InputError(f"expected inputs of shape (batch, {', '.join(map(str, dims))}) or "
                              f"(batch, {self.n_inputs}), got {x.shape}")
-        if x.dtype != np.bool_:
-            if x.dtype.kind not in "iuf":
-                raise InputError(f"inputs must be bool or 0/1 numbers, not {x.dtype}")
-            if x.size and not np.isin(x, (0, 1)).all():
-                raise InputError("inputs must be 0 or 1")
+        if x.dtype == np.bool_:
+            return x.view(np.uint8)               # the same bytes: no copy of a large batch
+        if x.dtype.kind not in "iuf":
+            raise InputError(f"inputs must be bool or 0/1 numbers, not {x.dtype}")
+        if x.size and (x.dtype.kind == "f" and not np.isin(x, (0, 1)).all() or x.min() < 0 or x.max() > 1):
+            raise InputError("inputs must be 0 or 1")
         return x.astype(np.uint8) if x.dtype != np.uint8 else x
 
     #: A model's input encoder (raw features -> input bits) and its compiled float entry point (None: bits in).
@@ -215,7 +216,8 @@ def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None
 
         kernel = compile_program(program, target, **options)
         word = max(64, int(options.get("vector_bits") or getattr(kernel, "word_bits", 64)))
-        return CompiledProgram(program, target, opt_level, mode, kernel.run, kernel.source, stats, threads, word)
+        run = kernel.run_rows if getattr(kernel, "native", None) is not None else kernel.run   # rows checked by _rows
+        return CompiledProgram(program, target, opt_level, mode, run, kernel.source, stats, threads, word)
     from .compiler import compile as compile_graph
     from .ir.spatial.unroll import unroll
 

@@ -110,3 +110,91 @@ def test_bad_programs_are_one_clear_error():
     engine_like = Program(good.input, (Conv(0, good.stages[0].kernel, ((5, 0, 0),) * 18, (3, 3), (1, 1), (1, 1)),))
     with pytest.raises(gatecc.GateccError, match="channel|window|outside"):
         compile_program(engine_like, "c")
+
+
+# ---------------------------------------------------------------------------
+# the paths of the loop form: haloed inputs, pools fused into the conv, batches off the lane width
+
+def _conv_pool(rank=2, spatial=(7, 5), size=(3, 3), stride=(1, 1), padding=(1, 1), pool=(2, 2), pool_stride=None,
+               pool_padding=None, boundary="zero", channels=2, kernels=3, seed=0, head=True):
+    """conv -> or-pool (fused when it tiles the conv's map) -> [flatten -> dense with counts]."""
+    rng = np.random.default_rng(seed)
+    shape = MapShape(channels, spatial)
+    grid = np.stack(np.meshgrid(*(np.arange(k) for k in size), indexing="ij"), -1).reshape(-1, rank)
+    window = tuple((c, *map(int, d)) for c in range(channels) for d in grid)
+    conv = Conv(0, random_kernel(rng, len(window), kernels, tree=False), window, size, stride, padding, boundary)
+    stages = [conv, OrPool(1, pool, pool_stride or pool, pool_padding or (0,) * rank)]
+    flat = Program(shape, tuple(stages)).shapes()[-1].size
+    if head:
+        b = Builder.raw(flat)
+        bits = [b.gate(int(rng.integers(0, 16)), int(rng.integers(0, flat)), int(rng.integers(0, flat)))
+                for _ in range(24)]
+        for g in range(3):
+            b.output(b.popcount(bits[g::3]))
+        stages += [Flatten(2), Dense(3, b.finish())]
+    return Program(shape, tuple(stages))
+
+
+FUSED_CASES = {
+    "pool2-odd-width": {},
+    "pool2-padded-pool": {"pool_padding": (1, 1)},
+    "stride2-pool1": {"stride": (2, 2), "pool": (1, 1)},
+    "pad2-rf5-on-3x4": {"spatial": (3, 4), "size": (5, 5), "padding": (2, 2), "pool": (2, 2)},
+    "torus-pool3": {"boundary": "torus", "spatial": (6, 6), "pool": (3, 3)},
+    "no-padding-map-valued": {"padding": (0, 0), "head": False},
+    "rank3": {"rank": 3, "spatial": (3, 4, 5), "size": (2, 2, 2), "stride": (1, 1, 1), "padding": (1, 0, 1),
+              "pool": (2, 2, 2)},
+}
+
+
+@pytest.mark.parametrize("target, case", [
+    pytest.param(t.values[0], case, marks=t.marks, id=f"{t.values[0]}-{case}")
+    for t in PROGRAM_TARGETS for case in FUSED_CASES
+    if not (t.values[0] == "wgsl" and case == "rank3")])    # wgsl has no rank-3 form (see test_rank_3_programs)
+def test_fused_pools_and_haloed_inputs(target, case):
+    from gatecc.backends.stencil_program import fused_pools
+
+    program = _conv_pool(**FUSED_CASES[case])
+    assert fused_pools(program) == {0: 1}          # the pool tiles the conv's map: the C form fuses it
+    for n in (1, 63, 65, 257):                      # batch sizes off every lane width
+        kernel = _check(program, target, n=n, seed=n, **({} if target == "wgsl" else {"vector_bits": 256}))
+    if target == "c":
+        assert "] |= " in kernel.source             # the conv's outputs are ORed into the pooled map
+
+
+def test_a_pool_that_overlaps_or_shares_its_conv_is_not_fused():
+    from gatecc.backends.stencil_program import fused_pools
+
+    assert fused_pools(_conv_pool(pool=(2, 2), pool_stride=(1, 1))) == {}
+    shared = _conv_pool(head=False)
+    program = Program(shared.input, (*shared.stages, Or(1, 1)))     # the conv's map is read again
+    assert fused_pools(program) == {}
+    _check(_conv_pool(pool=(3, 3), pool_stride=(2, 2)), "c", n=77, vector_bits=128)
+
+
+@pytest.mark.parametrize("bits", [64, 128, 256])
+def test_c_vector_widths_and_threads(bits):
+    program = _conv_pool(seed=3)
+    x = _inputs(program, 1000, 5)
+    want = evaluate_program(program, x)
+    for threads in (1, 2):
+        net = gatecc.compile(program, "c", mode="loop", vector_bits=bits, threads=threads)
+        np.testing.assert_array_equal(net(x), want)
+        np.testing.assert_array_equal(net(x.astype(bool)), want)
+        np.testing.assert_array_equal(net(x[:1]), want[:1])
+
+
+@pytest.mark.parametrize("target", [p for p in PROGRAM_TARGETS if p.values[0] != "wgsl"])
+@pytest.mark.parametrize("pool", [None, (2, 2)])
+def test_kernel_outputs_read_back_by_a_later_chunk(target, pool):
+    """An output channel that another gate reads: with one node per chunk it is loaded back from the output
+    (or, under a fused pool, whose outputs are ORed in, the kernel stays one chunk)."""
+    b = Builder.raw(2)
+    first = b.gate(6, 0, 1)                       # XOR, an output channel ...
+    b.output(first)
+    b.output(b.gate(8, first, 1))                 # ... read again by the next output's gate
+    b.output(first)
+    window = ((0, 0, 0), (1, 1, 0))
+    conv = Conv(0, b.finish(), window, (2, 1), (1, 1), (1, 0), "zero")
+    stages = (conv,) if pool is None else (conv, OrPool(1, pool, pool, (0, 0)))
+    _check(Program(MapShape(2, (5, 4)), stages), target, n=129, chunk_nodes=1)

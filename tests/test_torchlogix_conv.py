@@ -7,7 +7,7 @@ import pytest
 
 import gatecc
 from conftest import assert_one_line_error
-from conv_peer_models import RANDOM, conv3d_model, conv_model, expected_counts, residual_model, train
+from conv_peer_models import RANDOM, conv3d_model, conv_model, expected_counts, residual_model, resblock, train
 from gatecc.convnet import ConvNet
 from gatecc.importers.torchlogix_conv import convnet_from_module
 from gatecc.ir import all_inputs, evaluate_samples
@@ -127,6 +127,7 @@ def _config_case(tmp_path, edit):
     (lambda c: c["layers"].pop(5), ("unexpected key '5.weight'",)),
     (lambda c: c["layers"][5].update(name="9"), ("no '9.weight'",)),
     (lambda c: c.update(layers=3), ("\"layers\" list",)),
+    (lambda c: c["layers"][0].update(temperature=-1), ("temperature must be a positive number",)),
 ])
 def test_bad_conv_models_give_one_clear_line(tmp_path, cli, edit, needles):
     _config_case(tmp_path, edit)
@@ -149,3 +150,66 @@ def test_shapes_that_do_not_chain(tmp_path, cli):
         tl.LogicConv2d(in_dim=5, channels=2, num_kernels=2, tree_depth=1, receptive_field_size=2))
     torch.save(model, tmp_path / "m.pt")
     assert_one_line_error(cli("stats", "m.pt"), "expects a 2x5x5 input but the previous layer gives 2x4x4")
+
+
+# ---------------------------------------------------------------------------
+# ResidualLogicBlock's projection shortcut: torchlogix 0.2.2 cannot build one, so gatecc refuses it by name
+
+@pytest.mark.parametrize("parametrization, error", [("raw", ValueError), ("light", ValueError), ("warp", TypeError)])
+@pytest.mark.parametrize("downsample, out_channels", [(False, 2), (True, 1)])
+def test_torchlogix_cannot_build_a_projection_shortcut(parametrization, error, downsample, out_channels):
+    """The fact the importer's refusal rests on; if a torchlogix release builds one, this fails and says so."""
+    rb = resblock()
+    with pytest.raises(error):
+        rb.ResidualLogicBlock(8, 1, out_channels, tree_depth=1, receptive_field_size=2, padding=1,
+                              downsample=downsample, parametrization=parametrization)
+
+
+def test_a_non_identity_shortcut_is_refused_by_name(tmp_path, cli):
+    model = residual_model(3)
+    tl = torchlogix_layers()
+    model[1].shortcut = torch.nn.Sequential(tl.OrPooling2d(kernel_size=1, stride=1))   # what no 0.2.2 block has
+    torch.save(model, tmp_path / "m.pt")
+    assert_one_line_error(cli("stats", "m.pt"), "ResidualLogicBlock", "projection shortcut", "torchlogix 0.2.2")
+
+
+@pytest.mark.parametrize("block", [{"in_channels": 2, "out_channels": 4}, {"in_channels": 2, "out_channels": 2,
+                                                                           "downsample": True}])
+def test_a_projection_shortcut_in_a_config_is_refused_by_name(tmp_path, cli, block):
+    model = conv_model(7, trained=False)
+    torch.save(model.state_dict(), tmp_path / "sd.pt")
+    config = {"input": [2, 6, 7], "layers": [dict({"type": "ResidualLogicBlock", "name": "0"}, **block)]}
+    (tmp_path / "sd.config.json").write_text(json.dumps(config))
+    assert_one_line_error(cli("stats", "sd.pt"), "ResidualLogicBlock", "projection shortcut")
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 3.0])
+def test_soft_model_is_torchlogix_training_forward_with_its_temperature(tmp_path, temperature):
+    """gatecc's soft conv model equals torchlogix's training-mode forward (softmax(w / temperature)) on float inputs."""
+    tl = torchlogix_layers()
+    torch.manual_seed(12)
+    kw = {"parametrization_kwargs": {"weight_init": "random", "temperature": temperature}}
+    model = torch.nn.Sequential(
+        tl.LogicConv2d(in_dim=(5, 6), channels=2, num_kernels=3, tree_depth=2, receptive_field_size=3, padding=1, **kw),
+        tl.OrPooling2d(kernel_size=2, stride=2, padding=0),
+        torch.nn.Flatten(),
+        tl.LogicDense(3 * 2 * 3, 24, parametrization_kwargs=RANDOM),
+        tl.GroupSum(4, tau=2.0))
+    torch.save(model, tmp_path / "m.pt")
+    net = gatecc.load(tmp_path / "m.pt")
+    x = np.random.default_rng(12).random((40, 2 * 5 * 6), dtype=np.float32)
+    model.train()
+    with torch.no_grad():
+        want = model(torch.from_numpy(x.reshape(40, 2, 5, 6))).numpy()
+    np.testing.assert_allclose(net.soft_eval(x, hard=False), want, atol=1e-5)
+    bits = (x > 0.5).astype(np.uint8)          # and eval mode (argmax) is untouched by the temperature
+    np.testing.assert_array_equal(evaluate_program(net.to_program(), bits), expected_counts(model, bits, (2, 5, 6), 2.0))
+
+
+def test_transposed_conv_is_refused_by_name(tmp_path, cli):
+    tl = torchlogix_layers()
+    model = torch.nn.Sequential(
+        tl.LogicConv2d(4, 1, 2, tree_depth=1, receptive_field_size=2, parametrization_kwargs=RANDOM),
+        tl.LogicConvTranspose2d(3, 2, 2, tree_depth=1, receptive_field_size=2, stride=2, device="cpu"))
+    torch.save(model, tmp_path / "m.pt")
+    assert_one_line_error(cli("stats", "m.pt"), "LogicConvTranspose2d", "not supported")

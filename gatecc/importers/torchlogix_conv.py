@@ -13,12 +13,13 @@ torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py
 * The same leaf offsets are used at every position (``start(p) = p * stride``
   in padded coordinates): gatecc checks that and keeps the offsets at
   ``p = 0`` as the window, ``(c, h, w)`` order.
+* The raw parametrization's ``temperature``: training mode's softmax is of
+  ``w / temperature`` (eval's argmax ignores it); gatecc stores that quotient.
 * ``OrPooling2d(kernel_size, stride, padding)`` is ``max_pool2d`` in eval
   mode; ``Flatten`` is torch's (C, H, W) order; ``GroupSum(k, tau, beta)``
   returns ``(count + beta) / tau``.
-* ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; only the
-  identity shortcut can be built with raw gates (its projection shortcut is
-  a depth-0, ``lut_rank=1`` conv, which the raw parametrization refuses).
+* ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; 0.2.2 cannot
+  build its projection shortcut (docs/formats.md), refused with :data:`PROJECTION`.
 
 A state_dict lacks the layers' shapes: a JSON config file gives them
 (docs/formats.md, "torchlogix conv models")::
@@ -126,13 +127,16 @@ def _conv(net: _Net, where: str, dim: int, attrs: dict, weights: list, indices: 
         raise ModelError(f"{where}: receptive field {rf} is larger than the padded input {cur} (padding {padding})")
     out = tuple(conv_out_size(n, r, s, p) for n, r, s, p in zip(cur.spatial, rf, stride, padding))
     w0 = [as_array(w, f"{where}.tree_weights.{lv}") for lv, w in enumerate(weights)]
+    temperature = np.float32(scalar(attrs.get("temperature", 1.0), f"{where}.temperature"))
+    if not temperature > 0 or not np.isfinite(temperature):
+        raise ModelError(f"{where}: the parametrization's temperature must be a positive number, not {temperature}")
     k = w0[0].shape[1] if w0[0].ndim == 3 else -1
     levels = []
     for lv, w in enumerate(w0):
         nodes = 1 << (depth - 1 - lv)
         if w.ndim != 3 or w.shape != (nodes, k, 16) or w.dtype.kind != "f":
             raise ModelError(f"{where}.tree_weights.{lv}: {w.dtype} of shape {w.shape}, expected float ({nodes}, {k}, 16)")
-        levels.append(np.ascontiguousarray(np.transpose(w, (1, 0, 2))))
+        levels.append(np.ascontiguousarray(np.transpose(w, (1, 0, 2))) / temperature)
     leaves = _leaves(where, indices, k, depth, dim, out, stride)
     stage = TreeConv(src, leaves, tuple(levels), rf, stride, padding)
     return net.add(stage, MapShape(k, out))
@@ -177,6 +181,11 @@ def _pool(net: _Net, where: str, dim: int, attrs: dict, src: int) -> int:
     return net.add(OrPool(src, size, stride, padding), MapShape(cur.channels, out))
 
 
+#: Why a ResidualLogicBlock with a projection shortcut (downsample, or in_channels != out_channels) is refused.
+PROJECTION = ("a projection shortcut (downsample=True or in_channels != out_channels) is not imported: torchlogix "
+              "0.2.2 cannot build or run one (its depth-0, lut_rank=1 conv is refused by the raw and light "
+              "parametrizations and fails in warp's connection setup), so there is no eval output to match")
+
 # ---------------------------------------------------------------------------
 # layers, from a module record or from a state_dict + config
 
@@ -194,8 +203,10 @@ class _ModuleLayer:
         if param is not None and is_module(param):
             from .torchlogix import PARAMETRIZATIONS
 
-            name = ModuleView(param, "").name
-            self.attrs["parametrization"] = PARAMETRIZATIONS.get(name, name)
+            pview = ModuleView(param, "")
+            self.attrs["parametrization"] = PARAMETRIZATIONS.get(pview.name, pview.name)
+            if pview.get("temperature") is not None:
+                self.attrs["temperature"] = pview.get("temperature")
 
     def conv_tensors(self):
         tw, conn = self.view.get("tree_weights"), self.view.get("connections")
@@ -225,6 +236,8 @@ class _ModuleLayer:
         if sub is None or not is_module(sub):
             raise ModelError(f"{self.where}: has no '{name}' module")
         view = ModuleView(sub, f"{self.view.path}.{name}")
+        if name == "shortcut" and view.name != "Identity":
+            raise ModelError(f"{self.where}: {PROJECTION}")
         return [_ModuleLayer(m) for m in (view.children() if view.name == "Sequential" else [view])]
 
 
@@ -266,8 +279,7 @@ class _ConfigLayer:
         if not a.get("downsample") and a.get("in_channels") == a.get("out_channels") and name == "shortcut":
             return [_ConfigLayer({"type": "Identity"}, self.flat, self.used, self.index)]
         if name == "shortcut":
-            return [_ConfigLayer({"type": "LogicConv2d", "name": f"{self.name}.shortcut", "tree_depth": 0},
-                                 self.flat, self.used, self.index)]
+            raise ModelError(f"{self.where}: {PROJECTION}")
         conv = {"type": "LogicConv2d", "receptive_field_size": a.get("receptive_field_size", 3),
                 "padding": a.get("padding", 1)}
         pool = {"type": "OrPooling2d", "kernel_size": 2, "stride": 2} if a.get("downsample") else {"type": "Identity"}
@@ -296,8 +308,9 @@ def _run(net: _Net, layers: list, src: int) -> int:
         elif t == "ResidualLogicBlock":
             if src == net.current:
                 net.need_shape(layer.where, (a["in_dim"],) * 2 if "in_dim" in a else None, a.get("in_channels"))
+            shortcut = layer.parts("shortcut")          # refused first when it is a projection
             main = _run(net, layer.parts("main"), src)
-            short = _run(net, layer.parts("shortcut"), src)
+            short = _run(net, shortcut, src)
             if net.shapes[main] != net.shapes[short]:
                 raise ModelError(f"{layer.where}: main path {net.shapes[main]} and shortcut {net.shapes[short]} differ")
             src = net.add(Or(main, short), net.shapes[main])
