@@ -1,34 +1,14 @@
 """Import torchlogix convolutional models (LogicConv2d/3d, OrPooling2d/3d, ResidualLogicBlock) as a ConvNet.
 
-torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py against its eval output):
-
-* ``LogicConv2d`` keeps ``tree_weights.{l}`` of shape ``(2**(d-1-l), K, 16)``
-  (raw gate logits, tree level ``l``, leaves first) and the buffers
-  ``connections._indices_L0`` of shape ``(2, K, P, S, 1 + rank)``: for leaf
-  pair ``s`` of kernel ``k`` at output position ``p`` (row-major), the
-  absolute ``(h, w, c)`` (3-D: ``(d, h, w, c)``) coordinate of each leaf in
-  the zero-padded input; ``connections._indices_L{l}`` ``(2, n_l)`` for the
-  next levels (node ``j`` reads children ``2j`` and ``2j+1``).  Eval mode
-  takes each node's ``argmax`` gate (ties to the first).
-* The same leaf offsets are used at every position (``start(p) = p * stride``
-  in padded coordinates): gatecc checks that and keeps the offsets at
-  ``p = 0`` as the window, ``(c, h, w)`` order.
-* The raw parametrization's ``temperature``: training mode's softmax is of
-  ``w / temperature`` (eval's argmax ignores it); gatecc stores that quotient.
-* ``OrPooling2d(kernel_size, stride, padding)`` is ``max_pool2d`` in eval
-  mode; ``Flatten`` is torch's (C, H, W) order; ``GroupSum(k, tau, beta)``
-  returns ``(count + beta) / tau``.
-* ``ResidualLogicBlock`` computes ``main(x) OR shortcut(x)``; 0.2.2 cannot
-  build its projection shortcut (docs/formats.md), refused with :data:`PROJECTION`.
-
-A state_dict lacks the layers' shapes: a JSON config file gives them
-(docs/formats.md, "torchlogix conv models")::
-
-    {"input": [1, 28, 28],
-     "layers": [{"type": "LogicConv2d", "name": "0", "receptive_field_size": 5, "stride": 1, "padding": 0},
-                {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 0},
-                {"type": "Flatten"}, {"type": "LogicDense", "name": "3"},
-                {"type": "GroupSum", "k": 10, "tau": 6.5, "beta": 0.0}]}
+The torchlogix facts this relies on (0.2.2, checked by tests/test_torchlogix_conv.py against its eval
+output) are written down in docs/formats.md, "torchlogix conv models": the ``tree_weights.{l}`` and
+``connections._indices_L{l}`` layouts (eval mode takes each node's argmax, ties to the first), the same
+leaf offsets at every position ``p * stride`` in padded coordinates (checked here, kept as the window in
+``(c, h, w)`` order), the raw parametrization's temperature (stored as ``w / temperature``), OrPooling as
+``max_pool`` on bits, torch's (C, H, W) ``Flatten``, ``GroupSum``'s ``(count + beta) / tau``, and
+``ResidualLogicBlock`` as ``main(x) OR shortcut(x)`` whose projection shortcut 0.2.2 cannot build
+(refused with :data:`PROJECTION`).  A state_dict lacks the layers' shapes: a JSON config file gives them
+(the same section has its schema and an example).
 """
 
 from __future__ import annotations
