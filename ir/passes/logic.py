@@ -300,3 +300,51 @@ class Resub(Pass):
                          "kinds": dict(sorted(st.by_kind.items())), "stopped": st.stopped}
 
         return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class ChoiceMap(Pass):
+    """Map over structural choices: the graph and the snapshots after each step of ``script``
+    (``+``-separated passes, their options after ``:``, e.g. ``balance+rewrite:rounds=2``; each
+    step starts from the previous snapshot) are proved equivalent node by node and kept side by
+    side, and ``map`` picks each cell from whichever structure is best (ABC's ``dch; map``).
+    ``budget`` SAT conflicts per question; ``cost``, ``cuts``, ``rounds``, ``dup`` as for ``map``.
+    """
+
+    name = "dch"
+    script: str = "balance+rewrite:rounds=2+refactor:leaves=8+balance"
+    budget: int = 100
+    cost: str = "gates"
+    cuts: int = 8
+    rounds: int = 2
+    dup: float = 1.0
+
+    def run(self, graph):
+        from ..logic.choices import ChoiceStats, choice_network
+        from ..logic.mapper import map_network
+        from ..logic.strash import build, live, to_graph as arrays_to_graph
+        from .pipeline import parse_pipeline
+
+        _check_cost(self.name, self.cost)
+        steps = parse_pipeline(script_pipeline(self.script))
+        nets = [live(build(graph))]
+        for step in steps:
+            graph, _ = step(graph)
+            nets.append(live(build(graph)))
+        st = ChoiceStats()
+        choices = choice_network(nets[::-1], budget=self.budget, stats=st)
+        penalties = (float("inf"),) if self.dup == float("inf") else (float("inf"), self.dup)
+        mapped, ms = map_network(choices.net, cost=self.cost, cut_limit=self.cuts, rounds=self.rounds,
+                                 penalties=penalties, choices=choices)
+        return arrays_to_graph(mapped), {"snapshots": len(nets), "members": st.members, "dropped": st.dropped,
+                                         "sat_calls": st.sat_calls, "cells": ms.cells}
+
+
+def script_pipeline(script: str) -> str:
+    """``dch``'s script (``a+b:x=1:y=2``) as pipeline text (``a,b{x=1,y=2}``)."""
+    items = []
+    for step in filter(None, (s.strip() for s in script.split("+"))):
+        name, *opts = step.split(":")
+        items.append(f"{name}{{{','.join(opts)}}}" if opts else name)
+    return ",".join(items)
