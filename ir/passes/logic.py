@@ -327,6 +327,8 @@ class ChoiceMap(Pass):
         from .pipeline import parse_pipeline
 
         _check_cost(self.name, self.cost)
+        _check_range(self.name, "budget", self.budget, 1, 10**7)
+        _check_range(self.name, "cuts", self.cuts, 1, 32)
         steps = parse_pipeline(script_pipeline(self.script))
         nets = [live(build(graph))]
         for step in steps:
