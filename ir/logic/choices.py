@@ -101,7 +101,7 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
     up to ``candidates`` representatives of its group, by exhaustive
     simulation over a common cut or else SAT (``budget`` conflicts).  A
     counterexample is simulated at once on small networks (every few on large
-    ones) and the groups rebuilt.
+    ones: at most 16 wait) and the groups rebuilt.
     """
     from .fraig import local_equal
     from .sat import SatChecker
@@ -115,7 +115,7 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
     rep = list(range(n_nodes))
     phase = [0] * n_nodes
     pending: list[list[int]] = []
-    refresh_every = max(1, len(order) // 4096)
+    refresh_every = max(1, min(16, len(order) // 1024))
 
     def key(n: int) -> tuple[int, int]:
         v = vals[n]
@@ -153,11 +153,12 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
             if rep[n] == n:
                 groups.setdefault(k, []).append(n)
             if len(pending) >= refresh_every:
-                for i in range(xag.n_inputs):
-                    patterns[i] |= sum(bits[i] << j for j, bits in enumerate(pending)) << width
+                # Simulate only the new patterns and append their bits to every signature.
+                extra = [sum(bits[i] << j for j, bits in enumerate(pending)) for i in range(xag.n_inputs)]
+                new = simulate(xag, extra, len(pending), order)
+                vals = [v | (w << width) for v, w in zip(vals, new)]
                 width += len(pending)
                 pending = []
-                vals = simulate(xag, patterns, width, order)
                 groups = regroup()
     stats.nodes = len(order)
     return rep, phase

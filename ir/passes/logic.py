@@ -136,44 +136,6 @@ class Fraig(Pass):
 
 @register
 @dataclass(frozen=True)
-class EqSat(Pass):
-    """Equality saturation in windows (cuts of at most ``leaves`` leaves) across the graph.
-
-    ``rules``: simplify, factor or full (see gatecc.ir.egraph.rules);
-    ``iters``/``nodes`` limit each window's runner; ``seconds`` limits the
-    sweep (0: none).
-    """
-
-    name = "eqsat"
-    rules: str = "simplify"
-    leaves: int = 6
-    iters: int = 4
-    nodes: int = 2000
-    seconds: float = 0.0
-
-    def run(self, graph):
-        from ..egraph.rules import RULE_SETS
-        from ..logic.saturate import saturate_windows
-
-        if self.rules not in RULE_SETS:
-            from .pipeline import PipelineError
-
-            raise PipelineError(f"eqsat: rules must be one of {', '.join(RULE_SETS)}, not {self.rules!r}")
-
-        def algorithm(net):
-            st = saturate_windows(net, rules=self.rules, max_leaves=self.leaves, iter_limit=self.iters,
-                                  node_limit=self.nodes, time_limit=self.seconds or None)
-            return net, {"windows": st.windows, "replaced": st.replaced, "gain": st.gain,
-                         "stops": dict(st.stop_reasons), "stopped": st.stopped}
-
-        return _on_xag(graph, algorithm)
-
-
-
-
-
-@register
-@dataclass(frozen=True)
 class Resynth(Pass):
     """Collapse cones of at most ``inputs`` primary inputs (and, with ``window`` > 4,
     reconvergent windows of that many leaves) to truth tables and rebuild them:
