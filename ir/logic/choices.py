@@ -94,14 +94,16 @@ def combine(nets: list[ArrayNet]) -> tuple[XAG, np.ndarray]:
 
 
 def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int = 2, seed: int = 0,
-                  stats: ChoiceStats | None = None) -> tuple[list[int], list[int]]:
+                  stats: ChoiceStats | None = None, flips: int = 15) -> tuple[list[int], list[int]]:
     """Choice classes of ``xag`` (node ids topological, nothing dead): (representative, phase) per node.
 
     Nodes are grouped by random-simulation signature; each is checked against
     up to ``candidates`` representatives of its group, by exhaustive
     simulation over a common cut or else SAT (``budget`` conflicts).  A
-    counterexample is simulated at once on small networks (every few on large
-    ones: at most 16 wait) and the groups rebuilt.
+    counterexample and ``flips`` neighbours of it (one input flipped each:
+    guided simulation, which halves the SAT calls on PLA-like logic) are
+    simulated at once on small networks (every few on large ones: at most 16
+    counterexamples wait) and the groups rebuilt.
     """
     from .fraig import local_equal
     from .sat import SatChecker
@@ -115,7 +117,8 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
     rep = list(range(n_nodes))
     phase = [0] * n_nodes
     pending: list[list[int]] = []
-    refresh_every = max(1, min(16, len(order) // 1024))
+    refresh_every = (1 + flips) * max(1, min(16, len(order) // 1024))
+    rng = np.random.default_rng(seed)
 
     def key(n: int) -> tuple[int, int]:
         v = vals[n]
@@ -148,7 +151,11 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
                     stats.undecided += 1
                     continue
                 stats.disproved += 1
-                pending.append(sat.input_bits())
+                bits = sat.input_bits()
+                pending.append(bits)
+                # Its neighbours (one input flipped) tend to split other rare look-alikes too.
+                for i in rng.choice(len(bits), size=min(flips, len(bits)), replace=False).tolist():
+                    pending.append(bits[:i] + [bits[i] ^ 1] + bits[i + 1:])
             done = n + 1
             if rep[n] == n:
                 groups.setdefault(k, []).append(n)
