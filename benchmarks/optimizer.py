@@ -163,7 +163,7 @@ def main() -> None:
     ap.add_argument("--life", type=Path, default=LIFE,
                     help=f"the learned Life model (default {LIFE.relative_to(ROOT)}; a stand-in when missing)")
     ap.add_argument("--extra", action="append", default=[], metavar="LABEL=PIPELINE",
-                    help="also run this pipeline, e.g. 'eqsat=adders,strash,eqsat{rules=full}' (repeatable)")
+                    help="also run this pipeline, e.g. 'dch=adders,strash,dch{script=balance+rewrite}' (repeatable)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     ap.add_argument("--save", type=Path, metavar="DIR",
                     help="write each result as DIR/<circuit>.<level>.aig (benchmarks/verify.py proves them)")

@@ -119,7 +119,7 @@ def unary_function(bits: tuple[int, int]) -> str:
 #     g(a, b) == neg_out ^ shape(a ^ neg_a, b ^ neg_b)
 # The builders, folders and decomposers (ir/builder.py, ir/logic/xag.py,
 # ir/logic/strash.py, ir/logic/replace.py, ir/stats.py, ir/graph.py,
-# ir/egraph, backends/aiger.py) all read :data:`FORMS` and :func:`fold`
+# backends/aiger.py) all read :data:`FORMS` and :func:`fold`
 # instead of deriving these cases again.
 
 SHAPE_CONST, SHAPE_A, SHAPE_B, SHAPE_AND, SHAPE_XOR = range(5)

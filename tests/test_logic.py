@@ -290,7 +290,7 @@ def test_map_finds_xor_and_never_duplicates_at_a_loss():
 def test_bad_pass_options_are_pipeline_errors():
     from gatecc.ir.passes import PipelineError
 
-    for bad in ["map{cost=foo}", "rewrite{cost=bar}", "resynth{cost=x}", "eqsat{rules=nope}"]:
+    for bad in ["map{cost=foo}", "rewrite{cost=bar}", "resynth{cost=x}"]:
         with pytest.raises(PipelineError, match="must be one of"):
             run_pipeline(Builder(1).finish(), parse_pipeline(bad))
 

@@ -48,7 +48,7 @@ def _cost_tables(cost: str):
 
 
 def map_network(net: ArrayNet, cost: str = "gates", cut_limit: int = 8, rounds: int = 2,
-                penalties=(float("inf"), 1.0)) -> tuple[ArrayNet, MapStats]:
+                penalties=(float("inf"), 1.0), choices=None) -> tuple[ArrayNet, MapStats]:
     """Map ``net``; returns the smallest mapped network (arrays) and statistics.
 
     A cell that swallows a node other logic also reads duplicates it, which
@@ -57,21 +57,31 @@ def map_network(net: ArrayNet, cost: str = "gates", cut_limit: int = 8, rounds: 
     duplication at all, which never grows the network) and the smallest kept:
     duplication pays on structured logic (XORs rebuilt from AND gates) and
     loses on random logic.
+
+    ``choices`` (a :class:`.choices.ChoiceNet`, whose ``net`` is then
+    ``net``): each class's cuts come from all its members, and the cover is
+    over the representatives.
     """
     _, cell_cost, cell_depth = _cost_tables(cost)
     n, first = net.n_nodes, net.first_gate
     if n == first:
         return net, MapStats()
-    levels = net_levels(net.fa, net.fb, first)
-    refs = net.refs()
-    cuts = enumerate_cuts(net.is_xor, net.fa, net.fb, first, levels, cut_limit, refs=refs)
+    if choices is None:
+        levels = net_levels(net.fa, net.fb, first)
+        refs = net.refs()
+        classes = None
+    else:
+        levels, refs, classes = choices.level, choices.refs(), (choices.repr, choices.phase)
+    cuts = enumerate_cuts(net.is_xor, net.fa, net.fb, first, levels, cut_limit, refs=refs, classes=classes)
     slots = cuts.slots - 1                      # the trivial cut is not a cell
     leaves = cuts.leaves[:, :slots].astype(np.int64)
     valid = cuts.n_leaves[:, :slots] >= 1
     tts = cuts.tt[:, :slots]
     shared = cuts.shared[:, :slots]
     gates = np.arange(first, n)
-    order = gates[np.argsort(levels[first:], kind="stable")]
+    if classes is not None:
+        gates = gates[classes[0][first:] == gates]          # only representatives are covered
+    order = gates[np.argsort(levels[gates], kind="stable")]
     bounds = np.flatnonzero(np.diff(levels[order])) + 1
     groups = [g for g in np.split(order, bounds) if len(g)]
     best = None

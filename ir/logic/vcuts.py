@@ -62,12 +62,17 @@ class CutSet:
 
 def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gate: int,
                    levels: np.ndarray | None = None, limit: int = 8, chunk: int = 4096,
-                   refs: np.ndarray | None = None, max_shared: int | None = None) -> CutSet:
+                   refs: np.ndarray | None = None, max_shared: int | None = None,
+                   classes: tuple[np.ndarray, np.ndarray] | None = None) -> CutSet:
     """Cuts of every node (see the module docstring).
 
     ``refs`` (readers per node; computed if not given) lets each cut count
     the nodes strictly inside it that have other readers: implementing the
     cut duplicates them.  ``max_shared=0`` keeps only fanout-free cuts.
+    ``classes`` = (representative, phase) per node (:mod:`.choices`; fanins
+    read representatives, ``levels`` are class levels): each
+    representative's cut list becomes the best ``limit`` cuts over all its
+    class's members.
     """
     n = len(fa)
     slots = limit + 1
@@ -102,7 +107,39 @@ def enumerate_cuts(is_xor: np.ndarray, fa: np.ndarray, fb: np.ndarray, first_gat
         for start in range(0, len(level_nodes), chunk):
             _merge_chunk(level_nodes[start:start + chunk], is_xor, fa, fb, leaves, tt, nl, shared, inner, sig,
                          limit, refs, max_shared)
+        if classes is not None:
+            _merge_members(level_nodes, *classes, leaves, tt, nl, shared, inner, sig, limit)
     return CutSet(leaves, tt, nl, shared)
+
+
+def _merge_members(nodes, rep, phase, leaves, tt, nl, shared, inner, sig, limit):
+    """Pool the cuts of each class's members (complemented where a member is) into its representative's row."""
+    mem = nodes[rep[nodes] != nodes]
+    if not len(mem):
+        return
+    cls = np.unique(rep[mem])
+    rows = np.concatenate([cls, mem])
+    owner = np.concatenate([cls, rep[mem]])
+    flip = np.concatenate([np.zeros(len(cls), dtype=np.int64), phase[mem]])
+    r, s = np.nonzero(nl[rows, :limit] >= 0)
+    src, owner, flip = rows[r], owner[r], flip[r]
+    lv, cnt = leaves[src, s], nl[src, s]
+    key = (lv.astype(np.int64) * _PRIMES).sum(axis=1)
+    order = np.lexsort((shared[src, s], key, cnt, owner))
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = (owner[order][1:] != owner[order][:-1]) | (key[order][1:] != key[order][:-1])
+    order = order[keep]
+    own = owner[order]
+    starts = np.flatnonzero(np.concatenate(([True], own[1:] != own[:-1])))
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+    take = rank < limit
+    order, rank = order[take], rank[take]
+    sel_src, sel_s, dest = src[order], s[order], owner[order]
+    vals = (leaves[sel_src, sel_s], tt[sel_src, sel_s] ^ np.where(flip[order] == 1, FULL, 0), nl[sel_src, sel_s],
+            shared[sel_src, sel_s], inner[sel_src, sel_s], sig[sel_src, sel_s])
+    leaves[cls, :limit] = SENT
+    nl[cls, :limit] = -1
+    leaves[dest, rank], tt[dest, rank], nl[dest, rank], shared[dest, rank], inner[dest, rank], sig[dest, rank] = vals
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:

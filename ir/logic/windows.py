@@ -6,7 +6,7 @@ way ABC grows reconvergence-driven cuts: start from ``n``'s fanins and keep
 expanding the leaf that adds the fewest new leaves, while at most
 ``max_leaves`` remain, so the window covers as much reconvergent logic as
 the leaf budget allows.  Windows keep expensive local optimisations
-(equality saturation, resynthesis) linear in the size of the network.
+(resubstitution, refactoring, resynthesis) linear in the size of the network.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def cone_truth_table(net: XAG, root_lit: int, leaves: list[int], cone: list[int]
 def live_windows(net: XAG, stats, start: float, time_limit: float | None, max_leaves: int, max_nodes: int):
     """Yield ``(node, leaves, cone)`` for each live node in topological order, with its reconvergent cut.
 
-    The one sweep every local pass (resub, refactor, resynth, saturate) makes: the order is taken once up
+    The one sweep every local pass (resub, refactor, resynth) makes: the order is taken once up
     front and nodes killed by earlier edits are skipped; past ``time_limit`` seconds from ``start`` it sets
     ``stats.stopped = "time limit"`` and stops.
     """

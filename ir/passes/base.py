@@ -2,7 +2,7 @@
 
 A pass is a small frozen dataclass: its ``name`` is how pipelines and the
 command line refer to it and its fields are its options, so
-``eqsat{iters=8}`` in a pipeline string builds ``EqSat(iters=8)``.  Calling a
+``rewrite{rounds=4}`` in a pipeline string builds ``Rewrite(rounds=4)``.  Calling a
 pass returns the new graph and a :class:`PassStats`.
 """
 

@@ -136,44 +136,6 @@ class Fraig(Pass):
 
 @register
 @dataclass(frozen=True)
-class EqSat(Pass):
-    """Equality saturation in windows (cuts of at most ``leaves`` leaves) across the graph.
-
-    ``rules``: simplify, factor or full (see gatecc.ir.egraph.rules);
-    ``iters``/``nodes`` limit each window's runner; ``seconds`` limits the
-    sweep (0: none).
-    """
-
-    name = "eqsat"
-    rules: str = "simplify"
-    leaves: int = 6
-    iters: int = 4
-    nodes: int = 2000
-    seconds: float = 0.0
-
-    def run(self, graph):
-        from ..egraph.rules import RULE_SETS
-        from ..logic.saturate import saturate_windows
-
-        if self.rules not in RULE_SETS:
-            from .pipeline import PipelineError
-
-            raise PipelineError(f"eqsat: rules must be one of {', '.join(RULE_SETS)}, not {self.rules!r}")
-
-        def algorithm(net):
-            st = saturate_windows(net, rules=self.rules, max_leaves=self.leaves, iter_limit=self.iters,
-                                  node_limit=self.nodes, time_limit=self.seconds or None)
-            return net, {"windows": st.windows, "replaced": st.replaced, "gain": st.gain,
-                         "stops": dict(st.stop_reasons), "stopped": st.stopped}
-
-        return _on_xag(graph, algorithm)
-
-
-
-
-
-@register
-@dataclass(frozen=True)
 class Resynth(Pass):
     """Collapse cones of at most ``inputs`` primary inputs (and, with ``window`` > 4,
     reconvergent windows of that many leaves) to truth tables and rebuild them:
@@ -300,3 +262,53 @@ class Resub(Pass):
                          "kinds": dict(sorted(st.by_kind.items())), "stopped": st.stopped}
 
         return _on_xag(graph, algorithm)
+
+
+@register
+@dataclass(frozen=True)
+class ChoiceMap(Pass):
+    """Map over structural choices: the graph and the snapshots after each step of ``script``
+    (``+``-separated passes, their options after ``:``, e.g. ``balance+rewrite:rounds=2``; each
+    step starts from the previous snapshot) are proved equivalent node by node and kept side by
+    side, and ``map`` picks each cell from whichever structure is best (ABC's ``dch; map``).
+    ``budget`` SAT conflicts per question; ``cost``, ``cuts``, ``rounds``, ``dup`` as for ``map``.
+    """
+
+    name = "dch"
+    script: str = "balance+rewrite:rounds=2+refactor:leaves=8+balance"
+    budget: int = 100
+    cost: str = "gates"
+    cuts: int = 8
+    rounds: int = 2
+    dup: float = 1.0
+
+    def run(self, graph):
+        from ..logic.choices import ChoiceStats, choice_network
+        from ..logic.mapper import map_network
+        from ..logic.strash import build, live, to_graph as arrays_to_graph
+        from .pipeline import parse_pipeline
+
+        _check_cost(self.name, self.cost)
+        _check_range(self.name, "budget", self.budget, 1, 10**7)
+        _check_range(self.name, "cuts", self.cuts, 1, 32)
+        steps = parse_pipeline(script_pipeline(self.script))
+        nets = [live(build(graph))]
+        for step in steps:
+            graph, _ = step(graph)
+            nets.append(live(build(graph)))
+        st = ChoiceStats()
+        choices = choice_network(nets[::-1], budget=self.budget, stats=st)
+        penalties = (float("inf"),) if self.dup == float("inf") else (float("inf"), self.dup)
+        mapped, ms = map_network(choices.net, cost=self.cost, cut_limit=self.cuts, rounds=self.rounds,
+                                 penalties=penalties, choices=choices)
+        return arrays_to_graph(mapped), {"snapshots": len(nets), "members": st.members, "dropped": st.dropped,
+                                         "sat_calls": st.sat_calls, "cells": ms.cells}
+
+
+def script_pipeline(script: str) -> str:
+    """``dch``'s script (``a+b:x=1:y=2``) as pipeline text (``a,b{x=1,y=2}``)."""
+    items = []
+    for step in filter(None, (s.strip() for s in script.split("+"))):
+        name, *opts = step.split(":")
+        items.append(f"{name}{{{','.join(opts)}}}" if opts else name)
+    return ",".join(items)

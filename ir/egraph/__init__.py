@@ -1,1 +1,0 @@
-"""Equality saturation over gate expressions."""
