@@ -34,7 +34,7 @@ from .native import Layout, check_chunk_nodes, check_vector_bits, tile_words_for
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, schedule
 from .stencil_program import Plan, ProgramKernel, conv_geometry, fused_pools, positions
 
-#: Options of the C form of a program.
+#: Options of the C and LLVM forms of a program (native_program checks them).
 OPTIONS = ("vector_bits", "chunk_nodes", "threads")
 
 
@@ -288,22 +288,33 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
     return "\n".join(lines)
 
 
+def native_program(p: Plan, target: str, options: dict, emit, bind) -> ProgramKernel:
+    """Check a native target's options, emit the planned program with ``emit(p, vector_bits, chunk_nodes)``
+    and bind the built module: ``bind(source, vector_bits) -> (address(name), runtime run, keepalive)``."""
+    from .native import NativeKernel
+    from .target import check_options
+
+    check_options(target, options, OPTIONS)
+    vector_bits = check_vector_bits(host_vector_bits() if options.get("vector_bits") is None
+                                    else options["vector_bits"])
+    chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES[target]))
+    source = emit(p, vector_bits, chunk_nodes)
+    layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
+    address, run, keepalive = bind(source, vector_bits)
+    kernel = NativeKernel(address("gatecc_eval"), run,
+                          layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
+                          keepalive=keepalive, threads=options.get("threads") or 1)
+    return ProgramKernel(p, None, source, vector_bits, native=kernel)
+
+
 def load_c(p: Plan, **options) -> ProgramKernel:
     """Build the C form of the planned program and bind it to the native runtime (packing, decoding, threads)."""
     from .c_runtime import runtime_run
     from .cbuild import function_address, load_library
-    from .native import NET_CDEF, NativeKernel
-    from .target import check_options
+    from .native import NET_CDEF
 
-    check_options("c", options, OPTIONS)
-    vector_bits = check_vector_bits(host_vector_bits() if options.get("vector_bits") is None
-                                    else options["vector_bits"])
-    chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES["c"]))
-    source = emit_program_c(p, vector_bits, chunk_nodes)
-    layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
-    ffi, lib = load_library(source, NET_CDEF)
-    address = lambda name: function_address(ffi, lib, name)   # noqa: E731
-    kernel = NativeKernel(address("gatecc_eval"), runtime_run(vector_bits),
-                          layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
-                          keepalive=(ffi, lib), threads=options.get("threads") or 1)
-    return ProgramKernel(p, None, source, vector_bits, native=kernel)
+    def bind(source, vector_bits):
+        ffi, lib = load_library(source, NET_CDEF)
+        return (lambda name: function_address(ffi, lib, name)), runtime_run(vector_bits), (ffi, lib)
+
+    return native_program(p, "c", options, emit_program_c, bind)

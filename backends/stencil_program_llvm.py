@@ -19,9 +19,6 @@ from .native import check_chunk_nodes, check_vector_bits
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, schedule
 from .stencil_program import Plan, ProgramKernel, conv_geometry, positions
 
-#: Options of the LLVM form of a program.
-OPTIONS = ("vector_bits", "chunk_nodes", "threads")
-
 
 class StageChunks(LLVMChunks):
     """A stage graph's chunk functions ``@s{stage}_chunk{k}``; a Conv's read inputs through ``%idx``."""
@@ -256,19 +253,10 @@ def emit_program_llvm(p: Plan, vector_bits: int | None = None, chunk_nodes: int 
 def load_llvm(p: Plan, **options) -> ProgramKernel:
     """JIT-compile the LLVM form of the planned program and bind it to the LLVM runtime (packing, decoding)."""
     from .llvm_jit import compile_module, runtime_run
-    from .native import NativeKernel
-    from .stencil_program_c import output_layout, program_layout
-    from .target import check_options
+    from .stencil_program_c import native_program
 
-    check_options("llvm", options, OPTIONS)
-    vector_bits = check_vector_bits(host_vector_bits() if options.get("vector_bits") is None
-                                    else options["vector_bits"])
-    chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES["llvm"]))
-    source = emit_program_llvm(p, vector_bits, chunk_nodes)
-    layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
-    engine = compile_module(source, 0, "full")
-    address = engine.get_function_address
-    kernel = NativeKernel(address("gatecc_eval"), runtime_run(vector_bits),
-                          layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
-                          keepalive=engine, threads=options.get("threads") or 1)
-    return ProgramKernel(p, None, source, vector_bits, native=kernel)
+    def bind(source, vector_bits):
+        engine = compile_module(source, 0, "full")
+        return engine.get_function_address, runtime_run(vector_bits), engine
+
+    return native_program(p, "llvm", options, emit_program_llvm, bind)
