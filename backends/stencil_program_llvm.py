@@ -1,13 +1,12 @@
 """LLVM IR for a spatial program (see :mod:`.stencil_program`): the C form's structure in SSA.
 
-``gatecc_program(in, out, stride, n_words, work)`` has the planes API of the
-C form (:mod:`.stencil_program_c`).  A Conv stage loops over its output
-positions; per position it fills the index table ``idx`` (the plane each
-window entry reads: wrapped for the torus, the value's zero plane outside a
-zero boundary) from constant per-entry offset tables and calls the kernel's
-chunk functions (:class:`.llvm.LLVMChunks`, reading inputs through ``idx``).
-OrPool ORs window planes read through the same zero-plane trick (no
-branches); Or is a loop; Dense is the ordinary chunk schedule.
+The module has a net module's entry points (``gatecc_words``, ``gatecc_eval``,
+``gatecc_info``), as the C form (:mod:`.stencil_program_c`) does, so the LLVM
+runtime packs rows and decodes counts.  A Conv stage loops over its output
+positions with the kernel's chunks inlined, each window entry read at a
+constant offset from the position's base plane of a haloed input copy
+(:func:`.stencil_program.conv_geometry`); OrPool ORs its window's planes; Or
+is a loop; Dense is the ordinary chunk schedule.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from .stencil_program import Plan, ProgramKernel, conv_geometry, positions
 
 
 class StageChunks(LLVMChunks):
-    """A stage graph's chunk functions ``@s{stage}_chunk{k}``; a Conv's read inputs through ``%idx``."""
+    """A stage graph's chunk functions ``@s{stage}_chunk{k}``; a Conv's read constant offsets from ``%pb``."""
 
     def __init__(self, graph, vector_bits: int, stage: int, n_pos: int | None, offsets=()):
         super().__init__(graph, vector_bits)

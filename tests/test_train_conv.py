@@ -172,7 +172,7 @@ def test_lower_of_a_conv_net_appends_the_encoder_compile_builds(trained, tmp_pat
     assert fast.float_entry is not None
     assert res.stdout == fast.source + "\n" + fast.float_entry.source
     assert res.stderr == ""
-    _one_module(target, res.stdout, "gatecc_program")
+    _one_module(target, res.stdout, "gatecc_eval")
     flat = x.reshape(len(x), -1)
     np.testing.assert_array_equal(fast.float_entry.planes(flat), pack_bits(result.net.encoder.encode(flat)))
 
