@@ -51,14 +51,21 @@ class Map(Pass):
     dup: float = 1.0
 
     def run(self, graph):
-        from ..logic.mapper import map_network
         from ..logic.strash import build, live, to_graph as arrays_to_graph
 
         _check_cost(self.name, self.cost)
         net = live(build(graph))
-        penalties = (float("inf"),) if self.dup == float("inf") else (float("inf"), self.dup)
-        mapped, st = map_network(net, cost=self.cost, cut_limit=self.cuts, rounds=self.rounds, penalties=penalties)
+        mapped, st = _map(self, net)
         return arrays_to_graph(mapped), {"cells": st.cells, "area": st.area}
+
+
+def _map(options, net, choices=None):
+    """``map_network`` under a map-like pass's ``cost``, ``cuts``, ``rounds`` and ``dup`` options."""
+    from ..logic.mapper import map_network
+
+    penalties = (float("inf"),) if options.dup == float("inf") else (float("inf"), options.dup)
+    return map_network(net, cost=options.cost, cut_limit=options.cuts, rounds=options.rounds,
+                       penalties=penalties, choices=choices)
 
 
 def _check_cost(name: str, cost: str) -> None:
@@ -284,7 +291,6 @@ class ChoiceMap(Pass):
 
     def run(self, graph):
         from ..logic.choices import ChoiceStats, choice_network
-        from ..logic.mapper import map_network
         from ..logic.strash import build, live, to_graph as arrays_to_graph
         from .pipeline import parse_pipeline
 
@@ -298,9 +304,7 @@ class ChoiceMap(Pass):
             nets.append(live(build(graph)))
         st = ChoiceStats()
         choices = choice_network(nets[::-1], budget=self.budget, stats=st)
-        penalties = (float("inf"),) if self.dup == float("inf") else (float("inf"), self.dup)
-        mapped, ms = map_network(choices.net, cost=self.cost, cut_limit=self.cuts, rounds=self.rounds,
-                                 penalties=penalties, choices=choices)
+        mapped, ms = _map(self, choices.net, choices)
         return arrays_to_graph(mapped), {"snapshots": len(nets), "members": st.members, "dropped": st.dropped,
                                          "sat_calls": st.sat_calls, "cells": ms.cells}
 
