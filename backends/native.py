@@ -190,11 +190,14 @@ void gatecc_info(uint64_t *info);
 #: C declarations of the runtime's entry points.
 RUNTIME_CDEF = """
 void gatecc_rt_run(const uint64_t *net, const uint8_t *x, size_t n_rows, void *y, void *work);
+void gatecc_rt_run_threads(const uint64_t *net, const uint8_t *x, size_t n_rows, void *y, void *const *works,
+                           size_t n_threads);
 void gatecc_rt_info(uint64_t *info);
 """
 
 _EVAL = "void(*)(void *, void *, size_t, size_t, void *)"
 _RUN = "void(*)(void *, void *, size_t, void *, void *)"
+_RUN_THREADS = "void(*)(void *, void *, size_t, void *, void **, size_t)"
 _INFO = "void(*)(void *)"
 
 
@@ -250,8 +253,12 @@ class NativeKernel:
     """
 
     def __init__(self, eval_address: int, run_address: int, descriptor: np.ndarray, layout: Layout,
-                 keepalive=None, threads: int | None = None):
+                 keepalive=None, threads: int | None = None, run_threads_address: int | None = None,
+                 min_rows_per_thread: int = MIN_ROWS_PER_THREAD):
         self._eval, self._run = function_at(eval_address, _EVAL), function_at(run_address, _RUN)
+        #: ``gatecc_rt_run_threads`` (the C runtime's pthreads split of the bool path), if the runtime has one.
+        self._run_threads = None if run_threads_address is None else function_at(run_threads_address, _RUN_THREADS)
+        self.min_rows_per_thread = min_rows_per_thread
         self._descriptor = descriptor
         self.layout = layout
         self.word_multiple = layout.lanes
@@ -333,7 +340,7 @@ class NativeKernel:
         def call(first, count, work):
             self._eval(ptr("void *", base_in + 8 * first), ptr("void *", base_out + 8 * first), words, count, work)
 
-        self._in_threads(words, self.word_multiple, MIN_ROWS_PER_THREAD // 64 // self.word_multiple, call)
+        self._in_threads(words, self.word_multiple, self.min_rows_per_thread // 64 // self.word_multiple, call)
         return out
 
     def run_samples(self, x: np.ndarray, layout) -> np.ndarray:
@@ -351,8 +358,25 @@ class NativeKernel:
         ptr = _ffi().cast
         net = ptr("void *", self._descriptor.ctypes.data)
 
+        parts = max(1, min(self.threads, -(-batch // tile) // max(1, self.min_rows_per_thread // tile)))
+        if parts > 1 and self._run_threads is not None:
+            self._run_in_c_threads(net, x, y, parts)
+            return y
+
         def call(first, count, work):
             self._run(net, ptr("void *", base_x + first * row_in), count, ptr("void *", base_y + first * row_out), work)
 
-        self._in_threads(batch, tile, MIN_ROWS_PER_THREAD // tile, call)
+        self._in_threads(batch, tile, self.min_rows_per_thread // tile, call)
         return y
+
+    def _run_in_c_threads(self, net, x: np.ndarray, y: np.ndarray, parts: int) -> None:
+        """The bool path split over ``parts`` pthreads inside one C call (``gatecc_rt_run_threads``)."""
+        ffi = _ffi()
+        works = [self._work() for _ in range(parts)]
+        try:
+            pointers = ffi.new("void *[]", [ffi.cast("void *", w.ctypes.data) for w in works])
+            self._run_threads(net, ffi.cast("void *", x.ctypes.data), x.shape[0], ffi.cast("void *", y.ctypes.data),
+                              pointers, parts)
+        finally:
+            for w in works:
+                self._pool.put(w)

@@ -8,17 +8,24 @@
  * leaves the cache.  See gatecc/backends/native.py for the descriptor and
  * the work buffer, and gatecc/backends/c_runtime.py for how it is built.
  *
- * Packing: eight bytes of a row (eight inputs of one sample) are a uint64;
- * OR-ing eight rows shifted by 0..7 gives, in byte k, eight samples' bits of
- * input k; an 8x8 byte transpose of eight such words gives each input's
- * 64-sample plane word.  On vectors, a lane per group of eight inputs.
+ * Packing: each row of 64 samples is read front to back, 64 bytes (inputs) at a time
+ * turned into one word of bits (an AVX2 movemask where the compiler targets AVX2, else a
+ * multiply per 8 bytes; -DGATECC_PACK_PORTABLE forces the latter); each 64 x 64 block of
+ * such words is then bit-transposed into 64 inputs' plane words.  Sequential reads let the
+ * prefetcher stream the rows; the block of words being built stays in L1.
+ *
+ * Threads: gatecc_rt_run_threads hands the tiles of a batch out one at a time to the caller
+ * and detached pthreads, each with its own work buffer: no Python thread, no GIL hand-off, and
+ * a thread the OS schedules late takes fewer tiles instead of holding the call up.
  *
  * Decoding: 16 samples sit in the lanes of a uint16 (uint32 for counts wider
  * than 16 bits) vector; for each plane of an output, the samples' 16 bits are
  * broadcast, every lane tests its own bit and the result is ORed into place.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef GATECC_VECTOR_BYTES
@@ -46,82 +53,92 @@ typedef void (*words_fn)(const V *in, V *out, V *scratch, size_t n_vec);
 #define SWAP(T, a, b, shift, mask) do { \
         const T d_ = (((a) >> (shift)) ^ (b)) & (mask); (b) ^= d_; (a) ^= d_ << (shift); } while (0)
 
-/* Byte k of t[m] <-> byte m of t[k], in every uint64 lane. */
-#define TRANSPOSE8(T, t) do { \
-        SWAP(T, t[0], t[4], 32, 0x00000000FFFFFFFFULL); SWAP(T, t[1], t[5], 32, 0x00000000FFFFFFFFULL); \
-        SWAP(T, t[2], t[6], 32, 0x00000000FFFFFFFFULL); SWAP(T, t[3], t[7], 32, 0x00000000FFFFFFFFULL); \
-        SWAP(T, t[0], t[2], 16, 0x0000FFFF0000FFFFULL); SWAP(T, t[1], t[3], 16, 0x0000FFFF0000FFFFULL); \
-        SWAP(T, t[4], t[6], 16, 0x0000FFFF0000FFFFULL); SWAP(T, t[5], t[7], 16, 0x0000FFFF0000FFFFULL); \
-        SWAP(T, t[0], t[1], 8, 0x00FF00FF00FF00FFULL); SWAP(T, t[2], t[3], 8, 0x00FF00FF00FF00FFULL); \
-        SWAP(T, t[4], t[5], 8, 0x00FF00FF00FF00FFULL); SWAP(T, t[6], t[7], 8, 0x00FF00FF00FF00FFULL); \
-    } while (0)
-
-/* Eight rows (pitch bytes apart) of one 8-byte group per lane, row j shifted by j. */
-#define GATHER8(T, acc, p, pitch, LOAD) do { \
-        acc = LOAD((p)) & ones; \
-        acc |= (LOAD((p) + (pitch)) & ones) << 1; \
-        acc |= (LOAD((p) + 2 * (pitch)) & ones) << 2; \
-        acc |= (LOAD((p) + 3 * (pitch)) & ones) << 3; \
-        acc |= (LOAD((p) + 4 * (pitch)) & ones) << 4; \
-        acc |= (LOAD((p) + 5 * (pitch)) & ones) << 5; \
-        acc |= (LOAD((p) + 6 * (pitch)) & ones) << 6; \
-        acc |= (LOAD((p) + 7 * (pitch)) & ones) << 7; \
-    } while (0)
-
-static inline V load_vector(const uint8_t *p) { V v; memcpy(&v, p, sizeof v); return v; }
 static inline uint64_t load_word(const uint8_t *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
 
-/* Inputs col .. col + 8 * LANES - 1 of the 64 rows at p into plane word w. */
-static inline void pack_vector(const uint8_t *restrict p, size_t pitch, uint64_t *restrict tp, size_t n_in,
-                               size_t col, size_t w)
+/* Bit j of the result = bit 0 of byte j of the 8 bytes at p (each 0/1): the masked bytes times
+   0x0102040810204080 put byte j's bit at bit 56 + j, and no two partial products share a bit. */
+static inline uint64_t bits8(const uint8_t *p)
 {
-    const V ones = (V){0} + 0x0101010101010101ULL;
-    V t[8];
-    for (int m = 0; m < 8; ++m)
-        GATHER8(V, t[m], p + (size_t)(8 * m) * pitch + col, pitch, load_vector);
-    TRANSPOSE8(V, t);
-    for (int k = 0; k < 8; ++k)
-        for (int l = 0; l < LANES; ++l)
-            WORD(tp, n_in, col + 8 * l + k, w) = LANE(t[k], l);
+    return ((load_word(p) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56;
 }
 
-/* Inputs col .. col + n - 1 (n <= 8) of the 64 rows at p into plane word w. */
-static inline void pack_word(const uint8_t *restrict p, size_t pitch, uint64_t *restrict tp, size_t n_in,
-                             size_t col, size_t w, size_t n)
+#if defined(__AVX2__) && !defined(GATECC_PACK_PORTABLE)
+#include <immintrin.h>
+#define PACK_PATH 1  /* AVX2: a 32-byte movemask of the bytes shifted so bit 0 is the sign bit */
+static inline uint64_t bits64(const uint8_t *p)
 {
-    const uint64_t ones = 0x0101010101010101ULL;
-    uint64_t t[8];
-    if (n == 8) {
-        for (int m = 0; m < 8; ++m)
-            GATHER8(uint64_t, t[m], p + (size_t)(8 * m) * pitch + col, pitch, load_word);
-    } else {
-        /* Fewer than 8 inputs left: copy them into zeroed words (never read past a row). */
-        for (int m = 0; m < 8; ++m) {
-            t[m] = 0;
-            for (int j = 0; j < 8; ++j) {
-                uint64_t v = 0;
-                memcpy(&v, p + (size_t)(8 * m + j) * pitch + col, n);
-                t[m] |= (v & ones) << j;
+    const __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 32));
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi64(a, 7))
+           | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi64(b, 7)) << 32;
+}
+#else
+#define PACK_PATH 0  /* portable: one multiply per 8 bytes */
+static inline uint64_t bits64(const uint8_t *p)
+{
+    uint64_t w = 0;
+    for (int g = 0; g < 8; ++g) w |= bits8(p + 8 * g) << (8 * g);
+    return w;
+}
+#endif
+
+/* Transpose the 64x64 bit matrix a (bit c of a[r] <-> bit r of a[c]): swap ever smaller off-diagonal
+   blocks; the wide steps work on four rows at once (a 256-bit vector, or two 128-bit halves). */
+typedef uint64_t V4 __attribute__((vector_size(32)));
+static inline void transpose64(uint64_t *a)
+{
+    static const uint64_t masks[6] = {0x00000000FFFFFFFFULL, 0x0000FFFF0000FFFFULL, 0x00FF00FF00FF00FFULL,
+                                      0x0F0F0F0F0F0F0F0FULL, 0x3333333333333333ULL, 0x5555555555555555ULL};
+    int level = 0;
+    for (int j = 32; j >= 4; j >>= 1, ++level)
+        for (int k = 0; k < 64; k += 2 * j)
+            for (int i = k; i < k + j; i += 4) {
+                V4 x, y;
+                memcpy(&x, a + i, sizeof x);
+                memcpy(&y, a + i + j, sizeof y);
+                SWAP(V4, x, y, j, masks[level]);
+                memcpy(a + i, &x, sizeof x);
+                memcpy(a + i + j, &y, sizeof y);
             }
-        }
-    }
-    TRANSPOSE8(uint64_t, t);
-    for (size_t k = 0; k < n; ++k)
-        WORD(tp, n_in, col + k, w) = t[k];
+    for (int j = 2; j >= 1; j >>= 1, ++level)
+        for (int k = 0; k < 64; k += 2 * j)
+            for (int i = k; i < k + j; ++i)
+                SWAP(uint64_t, a[i], a[i + j], j, masks[level]);
 }
 
-/* n_words plane words of every input from 64 * n_words full rows at x. */
+/* Input blocks of 64 transposed per pass over the rows: 64 rows x PACK_BLOCKS words stay in L1. */
+#define PACK_BLOCKS 16
+
+/* n_words plane words of every input from 64 * n_words full rows at x.  Each row is read front to back
+   (its bytes -> bits, 64 inputs per word), then each 64-sample x 64-input block is bit-transposed. */
 static void pack(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_t *restrict tp)
 {
-    for (size_t w = 0; w < n_words; ++w) {
-        const uint8_t *p = x + 64 * w * n_in;
-        size_t col = 0;
-        if (LANES > 1)
-            for (; col + 8 * LANES <= n_in; col += 8 * LANES)
-                pack_vector(p, n_in, tp, n_in, col, w);
-        for (; col < n_in; col += 8)
-            pack_word(p, n_in, tp, n_in, col, w, n_in - col < 8 ? n_in - col : 8);
-    }
+    uint64_t m[PACK_BLOCKS * 64] __attribute__((aligned(64)));
+    const size_t n_blocks = (n_in + 63) / 64;
+    for (size_t w = 0; w < n_words; ++w)
+        for (size_t b0 = 0; b0 < n_blocks; b0 += PACK_BLOCKS) {
+            const size_t nb = n_blocks - b0 < PACK_BLOCKS ? n_blocks - b0 : PACK_BLOCKS;
+            for (size_t r = 0; r < 64; ++r) {
+                const uint8_t *row = x + (64 * w + r) * n_in;
+                for (size_t b = 0; b < nb; ++b) {
+                    const size_t col = 64 * (b0 + b);
+                    if (col + 64 <= n_in) {
+                        m[64 * b + r] = bits64(row + col);
+                    } else if (n_in >= 64) {  /* the last, partial block: the row's last 64 bytes, shifted */
+                        m[64 * b + r] = bits64(row + n_in - 64) >> (64 - (n_in - col));
+                    } else {  /* a row shorter than 64 bytes: never read past it */
+                        uint8_t tail[64] = {0};
+                        memcpy(tail, row + col, n_in - col);
+                        m[64 * b + r] = bits64(tail);
+                    }
+                }
+            }
+            for (size_t b = 0; b < nb; ++b) {
+                const size_t col = 64 * (b0 + b), n = n_in - col < 64 ? n_in - col : 64;
+                transpose64(m + 64 * b);
+                for (size_t k = 0; k < n; ++k)
+                    WORD(tp, n_in, col + k, w) = m[64 * b + k];
+            }
+        }
 }
 
 static const uint32_t BITS[16] = {1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u, 1024u, 2048u, 4096u, 8192u,
@@ -188,9 +205,107 @@ void gatecc_rt_run(const uint64_t *net, const uint8_t *x, size_t n_rows, void *y
     }
 }
 
+/* A call of gatecc_rt_run_threads, shared by its threads.  Tiles are handed out one at a time (next), so a
+   thread the OS runs late (a loaded machine) takes fewer tiles instead of holding the call up: the caller
+   waits only for tiles already taken.  Helpers are detached; the last thread out frees the call, so a
+   helper that starts after the call returned finds no tile, touches no buffer of the caller, and exits. */
+struct rt_call {
+    const uint64_t *net;
+    const uint8_t *x;
+    char *y;
+    void *const *works;
+    size_t n_rows, tile_rows, tiles, row_out, next_worker;
+    size_t next, done;          /* tiles handed out, tiles finished: under lock */
+    int refs;                   /* threads still holding the call: under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+};
+
+/* Take and run tiles until none is left, with work buffer `work`. */
+static void rt_tiles(struct rt_call *c, void *work)
+{
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        const size_t t = c->next < c->tiles ? c->next++ : c->tiles;
+        pthread_mutex_unlock(&c->lock);
+        if (t == c->tiles)
+            return;
+        const size_t a = t * c->tile_rows, n = c->n_rows - a < c->tile_rows ? c->n_rows - a : c->tile_rows;
+        gatecc_rt_run(c->net, c->x + a * c->net[D_N_IN], n, c->y + a * c->row_out, work);
+        pthread_mutex_lock(&c->lock);
+        if (++c->done == c->tiles)
+            pthread_cond_signal(&c->finished);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+static void rt_release(struct rt_call *c)
+{
+    pthread_mutex_lock(&c->lock);
+    const int last = --c->refs == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (last) {
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->finished);
+        free(c);
+    }
+}
+
+static void *rt_helper(void *arg)
+{
+    struct rt_call *c = arg;
+    pthread_mutex_lock(&c->lock);
+    void *work = c->next < c->tiles ? c->works[c->next_worker++] : NULL;   /* a buffer no other thread has */
+    pthread_mutex_unlock(&c->lock);
+    if (work)
+        rt_tiles(c, work);
+    rt_release(c);
+    return NULL;
+}
+
+/* gatecc_rt_run over up to n_threads threads (the caller and n_threads - 1 detached pthreads), tiles
+   handed out one at a time; works[t] are n_threads work buffers.  Returns when every row is done. */
+void gatecc_rt_run_threads(const uint64_t *net, const uint8_t *x, size_t n_rows, void *y, void *const *works,
+                           size_t n_threads)
+{
+    const size_t tile_rows = 64 * net[D_TILE_WORDS], tiles = (n_rows + tile_rows - 1) / tile_rows;
+    if (n_threads > tiles) n_threads = tiles;
+    struct rt_call *c = n_threads > 1 ? malloc(sizeof *c) : NULL;
+    if (c == NULL) {   /* one thread (or no memory for the call): the plain loop */
+        gatecc_rt_run(net, x, n_rows, y, works[0]);
+        return;
+    }
+    *c = (struct rt_call){.net = net, .x = x, .y = y, .works = works, .n_rows = n_rows, .tile_rows = tile_rows,
+                          .tiles = tiles, .row_out = net[D_N_OUT] * (net[D_COUNTS] ? 4 : 1), .next_worker = 1,
+                          .refs = 1};
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->finished, NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    for (size_t t = 1; t < n_threads; ++t) {
+        pthread_t id;
+        pthread_mutex_lock(&c->lock);
+        ++c->refs;
+        pthread_mutex_unlock(&c->lock);
+        if (pthread_create(&id, &attr, rt_helper, c) != 0) {
+            rt_release(c);   /* not started: the other threads take its tiles */
+            break;
+        }
+    }
+    pthread_attr_destroy(&attr);
+    rt_tiles(c, works[0]);
+    pthread_mutex_lock(&c->lock);
+    while (c->done < c->tiles)
+        pthread_cond_wait(&c->finished, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+    rt_release(c);
+}
+
 /* What this runtime was built for, so the loader can check it. */
 void gatecc_rt_info(uint64_t *info)
 {
     info[0] = ABI;
     info[1] = LANES;
+    info[2] = PACK_PATH;
 }

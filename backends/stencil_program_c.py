@@ -37,6 +37,10 @@ from .stencil_program import Plan, ProgramKernel, conv_geometry, fused_pools, po
 #: Options of the C and LLVM forms of a program (native_program checks them).
 OPTIONS = ("vector_bits", "chunk_nodes", "threads")
 
+#: Below this many rows per thread a batch is not split further (a row of a conv net is far more work than
+#: a dense net's, whose kernels split at :data:`.native.MIN_ROWS_PER_THREAD`).
+PROGRAM_MIN_ROWS_PER_THREAD = 512
+
 
 class StageChunks(CChunks):
     """Chunk functions of one stage's graph, named after the stage.
@@ -290,7 +294,8 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
 
 def native_program(p: Plan, target: str, options: dict, emit, bind) -> ProgramKernel:
     """Check a native target's options, emit the planned program with ``emit(p, vector_bits, chunk_nodes)``
-    and bind the built module: ``bind(source, vector_bits) -> (address(name), runtime run, keepalive)``."""
+    and bind the built module: ``bind(source, vector_bits) -> (address(name), runtime run, keepalive, runtime
+    run over pthreads or None)``."""
     from .native import NativeKernel
     from .target import check_options
 
@@ -300,21 +305,23 @@ def native_program(p: Plan, target: str, options: dict, emit, bind) -> ProgramKe
     chunk_nodes = check_chunk_nodes(options.get("chunk_nodes", CHUNK_NODES[target]))
     source = emit(p, vector_bits, chunk_nodes)
     layout, _, _ = program_layout(p, vector_bits, chunk_nodes)
-    address, run, keepalive = bind(source, vector_bits)
+    address, run, keepalive, run_threads = bind(source, vector_bits)
     kernel = NativeKernel(address("gatecc_eval"), run,
                           layout.descriptor(address("gatecc_words"), output_layout(p)), layout,
-                          keepalive=keepalive, threads=options.get("threads") or 1)
+                          keepalive=keepalive, threads=options.get("threads") or 1, run_threads_address=run_threads,
+                          min_rows_per_thread=PROGRAM_MIN_ROWS_PER_THREAD)
     return ProgramKernel(p, None, source, vector_bits, native=kernel)
 
 
 def load_c(p: Plan, **options) -> ProgramKernel:
-    """Build the C form of the planned program and bind it to the native runtime (packing, decoding, threads)."""
-    from .c_runtime import runtime_run
+    """Build the C form of the planned program and bind it to the native runtime (packing, decoding, pthreads)."""
+    from .c_runtime import runtime_run, runtime_run_threads
     from .cbuild import function_address, load_library
     from .native import NET_CDEF
 
     def bind(source, vector_bits):
         ffi, lib = load_library(source, NET_CDEF)
-        return (lambda name: function_address(ffi, lib, name)), runtime_run(vector_bits), (ffi, lib)
+        return ((lambda name: function_address(ffi, lib, name)), runtime_run(vector_bits), (ffi, lib),
+                runtime_run_threads(vector_bits))
 
     return native_program(p, "c", options, emit_program_c, bind)

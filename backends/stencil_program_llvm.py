@@ -256,6 +256,6 @@ def load_llvm(p: Plan, **options) -> ProgramKernel:
 
     def bind(source, vector_bits):
         engine = compile_module(source, 0, "full")
-        return engine.get_function_address, runtime_run(vector_bits), engine
+        return engine.get_function_address, runtime_run(vector_bits), engine, None   # threads: Python's
 
     return native_program(p, "llvm", options, emit_program_llvm, bind)

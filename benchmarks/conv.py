@@ -17,8 +17,10 @@ One run measures, on the same random input bits (bool rows, as torchlogix's comp
 * build time (s): gatecc loop form (``gatecc.compile(net, "c")``: per-stage -O passes, the stencil
   renderer, cc), gatecc unrolled (``mode="unroll"``: one flat graph through -O and the C backend), and
   the torchlogix stand-in;
-* throughput (samples/s) on ``--batch`` bool samples: gatecc loop (all cores), gatecc unrolled, and the
-  stand-in (one thread, as torchlogix runs it).
+* throughput (samples/s) on ``--batch`` bool samples: gatecc loop (all cores: the C runtime's pthreads
+  take the batch's tiles one at a time) and on one thread, gatecc unrolled, and the stand-in (one thread,
+  as torchlogix runs it), with the 1-minute load average before and after the timing rounds (the figures
+  are only comparable within a run on a shared machine).
 
 The stand-in.  torchlogix's ``Circuit.compile(opt_level=1, pack_bits=64)`` needs Python >= 3.12 (and a
 PyTorch for it), which this machine lacks, so the script writes the C code torchlogix 0.2.2's
@@ -228,7 +230,9 @@ def bench(name: str, args, tmp: Path) -> dict:
         row.update(standin_build_s=sec, standin_nodes=gates)
         assert np.array_equal(counts(run(x)), y), f"{name}: the stand-in differs from the loop form"
         runs["standin_rate"] = run
+    load = os.getloadavg()[0]
     row.update(rates(runs, x, args.repeats))
+    row["load"] = (load, os.getloadavg()[0])       # 1-minute load average before / after the timing rounds
     return row
 
 
@@ -250,8 +254,12 @@ def main() -> int:
     args.batch = max(64, args.batch // 64 * 64)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GATECC_CACHE_DIR"] = str(Path(tmp) / "cache")       # nothing reused from earlier runs
-        print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, batch {args.batch}, "
-              f"gatecc -O{args.opt}")
+        from gatecc.backends.c_runtime import pack_path
+        from gatecc.backends.c import host_vector_bits
+
+        print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+              f"({len(os.sched_getaffinity(0))} usable), batch {args.batch}, gatecc -O{args.opt}, "
+              f"packing {pack_path(host_vector_bits())}")
         rows = [bench(m, args, Path(tmp)) for m in args.models.split(",")]
     nan = float("nan")
     for r in rows:
@@ -265,6 +273,7 @@ def main() -> int:
               f"({r['threads']} threads)")
         print(f"  samples/s  loop on 1 thread {r['loop_rate_1']:10.0f}   loop(1 thread)/stand-in "
               f"{r['loop_rate_1'] / sr:.1f}x")
+        print(f"  load average (1 min) {r['load'][0]:.2f} before, {r['load'][1]:.2f} after the timing rounds")
     by = {r["model"]: r for r in rows}
     if "mnist" in by and "mnist56" in by:
         print(f"\nloop build 56x56 / 28x28: {by['mnist56']['loop_build_s'] / by['mnist']['loop_build_s']:.2f}x")

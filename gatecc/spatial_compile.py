@@ -20,7 +20,6 @@ The result takes (batch, C, H, W) or (batch, C*H*W) bool / 0/1 arrays.
 from __future__ import annotations
 
 import dataclasses
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -105,11 +104,14 @@ class CompiledProgram:
     """
 
     def __init__(self, program: Program, target: str, opt_level: int, mode: str, run, source: str, stats,
-                 threads: int | None = None, word_samples: int = 64):
+                 threads: int | None = None, word_samples: int = 64, native=None):
         self.program, self.target, self.opt_level, self.mode = program, target, opt_level, mode
         self._run, self.source, self.passes = run, source, stats
-        env = os.environ.get("GATECC_THREADS", "").strip()
-        self.threads = threads or (int(env) if env.isdigit() and int(env) > 0 else os.cpu_count() or 1)
+        #: The loop form's :class:`~gatecc.backends.native.NativeKernel` (c, llvm): it splits a batch itself.
+        self.native = native
+        from .backends.native import default_threads
+
+        self.threads = threads or default_threads()    # $GATECC_THREADS, else the cores this process may use
         self._word = word_samples
 
     @property
@@ -157,6 +159,9 @@ class CompiledProgram:
     def run_bits(self, x) -> np.ndarray:
         """Run on input bits ((batch, C, H, W) or (batch, C*H*W)), bypassing any input encoder."""
         x = self._rows(x)
+        if self.native is not None:           # C: pthreads inside one call; LLVM: the kernel's Python threads
+            self.native.threads = self.threads
+            return self._run(x)
         # Large batches are split across threads in whole vector words (the compiled code releases the GIL).
         step = max(self._word, -(-len(x) // max(1, self.threads)) // self._word * self._word or self._word)
         if self.threads <= 1 or len(x) <= step:
@@ -216,8 +221,9 @@ def _compile_spatial(model, target: str, opt_level: int = 2, *, mode: str | None
 
         kernel = compile_program(program, target, **options)
         word = max(64, int(options.get("vector_bits") or getattr(kernel, "word_bits", 64)))
-        run = kernel.run_rows if getattr(kernel, "native", None) is not None else kernel.run   # rows checked by _rows
-        return CompiledProgram(program, target, opt_level, mode, run, kernel.source, stats, threads, word)
+        native = getattr(kernel, "native", None)
+        run = kernel.run_rows if native is not None else kernel.run   # rows checked by _rows
+        return CompiledProgram(program, target, opt_level, mode, run, kernel.source, stats, threads, word, native)
     from .compiler import compile as compile_graph
     from .ir.spatial.unroll import unroll
 
