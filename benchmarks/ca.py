@@ -1,6 +1,7 @@
 """Learned cellular automata: gatecc's CA engines against the JAX hard model of the same circuit.
 
     python benchmarks/ca.py [--size 512] [--steps 20] [--life MODEL] [--checkerboard MODEL] [--targets c,llvm,wgsl]
+                            [--threads N]
 
 Two models (trained ones: the shipped examples by default, or given files;
 else the notebook's architectures with random gates, seed 0):
@@ -108,7 +109,7 @@ def _rate(fn, cells: int, steps: int, min_seconds: float = 0.0) -> tuple[float, 
 
 
 def bench_model(name: str, model, where: str, size: int, steps: int, targets, jax_steps: int, levels,
-                notebook_size: int = 32) -> None:
+                notebook_size: int = 32, threads: int | None = None) -> None:
     from gatecc.ir.stats import count_gates
 
     rng = np.random.default_rng(1)
@@ -133,7 +134,7 @@ def bench_model(name: str, model, where: str, size: int, steps: int, targets, ja
           f"{small.shape[0]}x{small.shape[1]}; vmap over patches, 16-term gates)")
     for level, target in ((lv, t) for lv in levels for t in targets):
         t = time.perf_counter()
-        engine = make_ca_engine(model, target, opt_level=level)
+        engine = make_ca_engine(model, target, opt_level=level, threads=threads)
         build = time.perf_counter() - t
         engine.run(board, 1)                                  # warm up
         n = steps if target != "wgsl" else max(1, steps // 4)
@@ -160,16 +161,18 @@ def main() -> None:
                          "the best of a seed-0 training run, not exact), or 'live' (random gates, half of them "
                          "XOR/XNOR, which do not fold away) or 'random' (uniform over the 16 gates)")
     ap.add_argument("--targets", default="c,llvm,wgsl")
+    ap.add_argument("--threads", type=int, help="threads of the c target (default: all cores; llvm runs one)")
     ap.add_argument("--opt", default="2,3", help="Life CA: optimisation levels of the per-cell circuit (default 2,3)")
     ap.add_argument("--opt-checkerboard", default="2,3", help="checkerboard CA: the same (default 2,3)")
     args = ap.parse_args()
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores")
+    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores; "
+          f"c target threads: {args.threads or 'all cores'}")
     targets = [t for t in args.targets.split(",") if t]
     for name, path, arch, levels in (("Game-of-Life CA", args.life, LIFE_ARCH, args.opt),
                                      ("checkerboard CA", args.checkerboard, CHECKERBOARD_ARCH, args.opt_checkerboard)):
         model, where = _model(path, arch)
         bench_model(name, model, where, args.size, args.steps, targets, args.jax_steps,
-                    [int(v) for v in levels.split(",")])
+                    [int(v) for v in levels.split(",")], threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -115,9 +115,22 @@ def patches(board, periodic: bool):
     return jnp.stack(shifted).transpose(0, 4, 1, 2, 3).reshape(9, c, bsz * h * w)
 
 
-def cell_forward(params, wires, x, hard: bool):
-    """The per-cell circuit on (9, C, N) patches -> (C, N) next states (soft, or hard with argmax gates)."""
+def coefficients(w, hard: bool, straight: bool = False):
+    """Per-neuron (1, a, b, ab) coefficients: soft, hard (argmax), or straight-through.
+
+    Straight-through: the forward value is the hard gate's, the gradient the
+    soft mixture's, so the loss a training step sees is the hard CA's loss.
+    """
     import jax
+
+    if not straight:
+        return neuron_coefficients(w, hard)
+    soft = neuron_coefficients(w, False)
+    return soft + jax.lax.stop_gradient(neuron_coefficients(w, True) - soft)
+
+
+def cell_forward(params, wires, x, hard: bool, straight: bool = False):
+    """The per-cell circuit on (9, C, N) patches -> (C, N) next states (soft, hard, or straight-through)."""
     import jax.numpy as jnp
 
     _, c, n = x.shape
@@ -125,21 +138,22 @@ def cell_forward(params, wires, x, hard: bool):
     # of them (vmapping over kernels gathers along a middle axis, whose gradient XLA runs far slower).
     h = x.reshape(9, 1, c * n)
     for wire, w in zip(wires["perceive"], params["perceive"]):
-        coefs = jnp.swapaxes(neuron_coefficients(w, hard), 0, 1)[..., None]     # (n_i, K, 4, 1)
+        coefs = jnp.swapaxes(coefficients(w, hard, straight), 0, 1)[..., None]     # (n_i, K, 4, 1)
         xa, xb = _rows(h, wire, 0), _rows(h, wire, 1)
         h = coefs[:, :, 0] + coefs[:, :, 1] * xa + coefs[:, :, 2] * xb + coefs[:, :, 3] * (xa * xb)
     s, k = h.shape[0], h.shape[1]
     feats = h.reshape(s, k, c, n).transpose(2, 0, 1, 3).reshape(c * s * k, n)   # 'k c s -> (c s k)'
     h = jnp.concatenate([x[CENTRE], feats], axis=0)
     for wire, w in zip(wires["update"], params["update"]):
-        h = layer_forward_t(neuron_coefficients(w, hard), _rows(h, wire, 0), _rows(h, wire, 1))
+        h = layer_forward_t(coefficients(w, hard, straight), _rows(h, wire, 0), _rows(h, wire, 1))
     return h
 
 
-def step(params, wires, board, periodic: bool, hard: bool, fire=None):
+def step(params, wires, board, periodic: bool, hard: bool, fire=None, straight: bool = False):
     """One step of a (B, H, W, C) board; ``fire`` a (H, W) 0/1 mask for an asynchronous step."""
     bsz, hh, ww, c = board.shape
-    new = cell_forward(params, wires, patches(board, periodic), hard).reshape(c, bsz, hh, ww).transpose(1, 2, 3, 0)
+    new = cell_forward(params, wires, patches(board, periodic), hard, straight)
+    new = new.reshape(c, bsz, hh, ww).transpose(1, 2, 3, 0)
     if fire is None:
         return new
     f = fire[None, :, :, None]
@@ -159,8 +173,10 @@ def fire_hash_jax(seed, step, index):
     return h ^ (h >> u(16))
 
 
-def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0):
+def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0, straight: bool = False):
     """``steps`` steps of a (B, H, W, C) board; asynchronous when ``fire_rate`` is given.
+
+    ``straight``: straight-through gates (hard forward, soft gradient; :func:`coefficients`).
 
     A Python-int ``steps`` unrolls into a scan (differentiable); a traced one
     runs a while loop (one compilation for any step count).  Step t's fire mask
@@ -175,9 +191,10 @@ def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None,
 
     def body(t, b):
         if limit is None:
-            return step(params, wires, b, periodic, hard)
+            return step(params, wires, b, periodic, hard, straight=straight)
         h = fire_hash_jax(seed, t, index)
-        return step(params, wires, b, periodic, hard, ((h >> jnp.uint32(32 - RATE_BITS)) < limit).astype(b.dtype))
+        fire = ((h >> jnp.uint32(32 - RATE_BITS)) < limit).astype(b.dtype)
+        return step(params, wires, b, periodic, hard, fire, straight)
 
     # Rematerialised steps: the gradient recomputes each step's layers instead of storing them for all T
     # steps, which on a CPU halves the training step (measured on the checkerboard CA: the stored

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class CATask:
     eval_every: int = 10
     eval_boards: int = 8    # checkerboard: held-out random starts judged for exactness
     fire_rate: float | None = None
+    straight_from: int | None = None    # from this epoch on, straight-through gates (hard forward, soft gradient)
 
 
 def checkerboard(size: int, square: int = 2) -> np.ndarray:
@@ -111,12 +113,18 @@ class CATrainResult:
 
 
 def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
-             lr: float | None = None, eval_every: int | None = None, log=None, checkpoint=None) -> CATrainResult:
+             lr: float | None = None, eval_every: int | None = None, log=None, checkpoint=None,
+             start: CAModel | None = None, straight_from: int | None = None) -> CATrainResult:
     """Train ``task``; stops once the hard CA is exact (see the module doc).
 
+    The result's model is the best hard CA of the run's evaluations (fewest
+    wrong; the earliest of equals), not the last, with its logits.
     ``log``, if given, is called with each evaluation's history entry;
     ``checkpoint``, if given, with ``(model, entry)`` whenever the hard CA is the
     best so far (fewest wrong), so a long run can be stopped and still kept.
+    ``start``: continue from this model's logits and wiring instead of a fresh
+    init (its architecture must be the task's).  ``straight_from``: overrides
+    the task's epoch from which gates are straight-through.
     """
     import jax
     import jax.numpy as jnp
@@ -125,8 +133,9 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     from ..train.progress import progress_bar
     from .jaxca import cell_forward, model_params, run, training_wires
 
-    task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every)
-    model0 = init_model(task.arch, seed)
+    task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every,
+                   straight_from=task.straight_from if straight_from is None else straight_from)
+    model0 = init_model(task.arch, seed) if start is None else start
     params, _ = model_params(model0)
     wires = training_wires(model0)
     params = jax.tree_util.tree_map(jnp.asarray, params)
@@ -135,13 +144,14 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     opt = optax.chain(optax.clip(100.0), optax.adamw(task.lr, b1=0.9, b2=0.99, weight_decay=1e-2))
     state = opt.init(params)
 
-    def loss_fn(p, x, y, fire_seed):
-        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=fire_seed)
+    def loss_fn(p, x, y, fire_seed, straight):
+        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=fire_seed,
+                  straight=straight)
         return jnp.sum((out[..., 0] - y) ** 2)
 
-    @jax.jit
-    def train_step(p, s, x, y, fire_seed):
-        value, grads = jax.value_and_grad(loss_fn)(p, x, y, fire_seed)
+    @partial(jax.jit, static_argnames=("straight",))
+    def train_step(p, s, x, y, fire_seed, straight=False):
+        value, grads = jax.value_and_grad(loss_fn)(p, x, y, fire_seed, straight)
         updates, s = opt.update(grads, s, p)
         return optax.apply_updates(p, updates), s, value
 
@@ -166,29 +176,34 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
             return jnp.sum(jnp.abs(out[..., 0] - ey))
 
     bar = progress_bar(task.epochs, 0, progress)
-    history, wrong, epoch, best = [], -1, 0, None
-    start = time.perf_counter()
+    history, wrong, epoch, best, best_params = [], -1, 0, None, params
+    started = time.perf_counter()
     for epoch in range(1, task.epochs + 1):
         x, y = _batch(task, rng)
         fire_seed = jnp.uint32(fire_rng.integers(0, 2**32) if task.fire_rate is not None else 0)
-        params, state, soft = train_step(params, state, jnp.asarray(x), jnp.asarray(y), fire_seed)
+        straight = task.straight_from is not None and epoch >= task.straight_from
+        params, state, soft = train_step(params, state, jnp.asarray(x), jnp.asarray(y), fire_seed, straight=straight)
         bar.update(1)
         if epoch % task.eval_every and epoch != task.epochs:
             continue
         wrong = int(round(float(hard_wrong(params))))
-        history.append({"epoch": epoch, "soft": float(soft), "wrong": wrong, "seconds": time.perf_counter() - start})
+        history.append({"epoch": epoch, "soft": float(soft), "wrong": wrong, "seconds": time.perf_counter() - started,
+                        "straight": straight})
         bar.set_postfix(soft=f"{float(soft):.4g}", wrong=wrong, refresh=False)
         if log is not None:
             log(history[-1])
-        if checkpoint is not None and (best is None or wrong < best):
-            best = wrong
-            checkpoint(_to_model(model0, params), history[-1])
+        if best is None or wrong < best["wrong"]:
+            best, best_params = history[-1], params
+            if checkpoint is not None:
+                checkpoint(_to_model(model0, params), history[-1])
         if wrong == 0:
             break
     bar.close()
-    seconds = time.perf_counter() - start
-    model = _to_model(model0, params)
+    seconds = time.perf_counter() - started
+    wrong = best["wrong"] if best is not None else -1
+    model = _to_model(model0, best_params)
     model.meta.update({"task": np.array(task.name), "seed": np.array(seed), "epochs": np.array(epoch),
+                       "best_epoch": np.array(best["epoch"] if best is not None else 0),
                        "steps": np.array(task.steps), "hard_wrong": np.array(wrong)})
     if task.fire_rate is not None:
         model.meta["fire_rate"] = np.array(task.fire_rate)
