@@ -8,7 +8,10 @@ For each circuit of the corpora and each saved result, ABC's `cec -n` and
 row prints both times and whether gatecc kept within the goal, `slack` times
 ABC's time plus 2 s.  gatecc runs in a child process per check, killed at the
 goal plus 10 s (an unproved check is reported as such); its time is measured
-inside the child, without the interpreter's start-up.  Timings depend on the
+inside the child, from `equivalent(A, B)` (files read and parsed included) to the
+verdict, after a warm-up that imports what the check uses (the interpreter's
+start-up and module imports are not timed: with PYTHONDONTWRITEBYTECODE set
+they cost a second per process).  Timings depend on the
 machine; the ratios are taken within one run.
 """
 
@@ -26,7 +29,15 @@ from optimizer import CORPORA, abc_binary, run_abc  # noqa: E402
 
 CHILD = """
 import json, sys, time
+import gatecc
+from gatecc.ir import Builder
 from gatecc.verify import equivalent
+# Warm up: the lazy imports (the reader, the sweep, python-sat) are start-up, not checking.
+b = Builder(2)
+b.output(b.gate(6, 0, 1))
+g = b.finish()
+equivalent(g, g, method="sat")
+gatecc.load(sys.argv[1])
 t = time.perf_counter()
 r = equivalent(sys.argv[1], sys.argv[2])
 print(json.dumps({"equal": r.equal, "seconds": time.perf_counter() - t, "method": r.method}))

@@ -64,12 +64,34 @@ def load_model(args):
 
 
 def add_opt_args(p: argparse.ArgumentParser, default: int = 2, passes: bool = True) -> None:
-    """-O N and, optionally, --passes PIPELINE."""
+    """-O N and, optionally, --passes PIPELINE and --cost MODEL."""
     p.add_argument("-O", dest="opt_level", type=int, choices=(0, 1, 2, 3), default=default, metavar="N",
                    help=f"optimisation level: 0 none, 1 cheap canonicalisation, 2 fast and good, 3 everything (default {default})")
     if passes:
         p.add_argument("--passes", metavar="PIPELINE",
                        help="run this pass pipeline instead of -O's, e.g. 'fold,copyprop,cse,dce'")
+        p.add_argument("--cost", choices=("gates", "aig"), default=None,
+                       help="what -O's passes minimise: gates (every 2-input gate and NOT costs 1; the default) or "
+                            "aig (AND nodes after ABC's strash, an XOR costing 3: use it for --target aiger); "
+                            "-O3 --cost aig is a faster pipeline of its own (docs/ir.md)")
+
+
+def cost_passes(args) -> str | None:
+    """The pipeline text that ``--passes`` or ``--cost`` select; None: -O's unit-cost pipeline."""
+    from ..ir.passes import PipelineError
+    from ..ir.passes.costs import level_pipeline
+
+    cost = getattr(args, "cost", None)
+    if getattr(args, "passes", None) is not None:
+        if cost is not None:
+            raise CommandError("--cost and --passes exclude each other (give the pipeline's passes cost=aig instead)")
+        return args.passes
+    if cost in (None, "gates"):
+        return None
+    try:
+        return level_pipeline(args.opt_level, cost)
+    except PipelineError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def add_head_arg(p: argparse.ArgumentParser) -> None:

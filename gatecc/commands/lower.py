@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .common import CommandError, add_head_arg, add_model_args, add_native_args, add_opt_args
-from .common import add_quiet_arg, formatter, load_model, native_options, write_output
+from .common import add_quiet_arg, cost_passes, formatter, load_model, native_options, write_output
 
 
 def register(sub) -> None:
@@ -44,6 +44,7 @@ def run(args) -> int:
     from ..progress import wanted
 
     options = native_options(args, get_target(args.target))
+    args.passes = cost_passes(args)
 
     def show(p, graph, stats):
         sys.stderr.write(f"// ----- IR after {stats.name} -----\n{print_graph(graph)}")

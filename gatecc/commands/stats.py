@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .common import CommandError, add_head_arg, add_model_args, add_opt_args, add_quiet_arg, formatter, load_model
-from .common import optimised_graph
+from .common import cost_passes, optimised_graph
 
 
 def register(sub) -> None:
@@ -30,6 +30,7 @@ def run(args) -> int:
     from ..ir.stats import graph_stats
 
     sizes = None
+    args.passes = cost_passes(args)
     if args.target is not None:
         from ..backends import get_target
 

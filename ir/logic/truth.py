@@ -50,14 +50,64 @@ def support(tt: int, k: int) -> list[int]:
     return [i for i in range(k) if depends_on(tt, i, k)]
 
 
+@functools.cache
+def _low_rows(i: int, k: int) -> int:
+    """The rows of ``k`` variables with x_i = 0."""
+    return ~var_table(i, k) & full(k)
+
+
 def care_support(tt: int, care: int, k: int) -> list[int]:
     """Variables that matter on the care set: some pair of care rows differing
     only in x_i has different values."""
+    # Resynthesis asks this of 16-variable tables thousands of times: on wide tables
+    # numpy words beat big-int shifts; with no don't-cares the care terms drop out.
+    everywhere = care == full(k)
+    if k >= _WIDE:
+        return _care_support_words(tt, None if everywhere else care, k)
     out = []
-    low = full(k)
     for i in range(k):
         s = 1 << i
-        if (tt ^ (tt >> s)) & care & (care >> s) & ~var_table(i, k) & low:
+        diff = (tt ^ (tt >> s)) & _low_rows(i, k)
+        if diff and (everywhere or diff & care & (care >> s)):
+            out.append(i)
+    return out
+
+
+_WIDE = 10
+
+
+@functools.cache
+def _in_word_masks():
+    """Per variable i < 6: shifts 2**i and the word's rows with x_i = 0, as numpy columns."""
+    import numpy as np
+
+    masks = [sum(1 << m for m in range(64) if not (m >> i) & 1) for i in range(6)]
+    return (np.array([1 << i for i in range(6)], dtype=np.uint64)[:, None],
+            np.array(masks, dtype=np.uint64)[:, None])
+
+
+def _words(tt: int, k: int):
+    import numpy as np
+
+    return np.frombuffer(tt.to_bytes(1 << (k - 3), "little"), dtype=np.uint64)
+
+
+def _care_support_words(tt: int, care: int | None, k: int) -> list[int]:
+    """:func:`care_support` over 64-bit words (``care`` None: every row cares)."""
+    shifts, masks = _in_word_masks()
+    w = _words(tt, k)
+    d = (w ^ (w >> shifts)) & masks                 # x_0..x_5: partners in the same word
+    if care is not None:
+        c = _words(care, k)
+        d &= c & (c >> shifts)
+    out = [i for i, hit in enumerate(d.any(axis=1).tolist()) if hit]
+    for i in range(6, k):                          # x_i >= 6: partner words 2**(i-6) apart
+        pairs = w.reshape(-1, 2, 1 << (i - 6))
+        d = pairs[:, 0] ^ pairs[:, 1]
+        if care is not None:
+            cp = c.reshape(-1, 2, 1 << (i - 6))
+            d &= cp[:, 0] & cp[:, 1]
+        if d.any():
             out.append(i)
     return out
 

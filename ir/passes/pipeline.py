@@ -65,11 +65,11 @@ def parse_pipeline(text: str) -> list[Pass]:
     return passes
 
 
-def opt_pipeline(level: int) -> list[Pass]:
-    """The passes of optimisation level ``level`` (0-3)."""
-    if level not in OPT_LEVELS:
-        raise PipelineError(f"optimisation level must be 0, 1, 2 or 3, not {level}")
-    return parse_pipeline(OPT_LEVELS[level])
+def opt_pipeline(level: int, cost: str = "gates") -> list[Pass]:
+    """The passes of optimisation level ``level`` (0-3) under ``cost`` ("gates" or "aig", see :mod:`.costs`)."""
+    from .costs import level_pipeline
+
+    return parse_pipeline(level_pipeline(level, cost))
 
 
 def run_pipeline(
