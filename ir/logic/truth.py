@@ -50,12 +50,13 @@ def support(tt: int, k: int) -> list[int]:
     return [i for i in range(k) if depends_on(tt, i, k)]
 
 
-def care_support(tt: int, care: int, k: int) -> list[int]:
+def care_support(tt: int, care: int, k: int, among=None) -> list[int]:
     """Variables that matter on the care set: some pair of care rows differing
-    only in x_i has different values."""
+    only in x_i has different values (only variables of ``among`` are looked at, when given:
+    a cofactor's care support lies within its parent's)."""
     out = []
     low = full(k)
-    for i in range(k):
+    for i in range(k) if among is None else among:
         s = 1 << i
         if (tt ^ (tt >> s)) & care & (care >> s) & ~var_table(i, k) & low:
             out.append(i)
