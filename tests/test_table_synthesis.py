@@ -119,3 +119,16 @@ def test_o3_output_does_not_depend_on_the_hash_seed():
                               env=env, timeout=600, check=True)
         digests.add(proc.stdout.strip())
     assert len(digests) == 1
+
+
+def test_refactor_leaves_out_covers_over_the_cube_limit():
+    from gatecc.ir.logic.refactor import implementations
+
+    k = 12
+    parity = 0
+    for i in range(k):
+        parity ^= T.var_table(i, k)
+    assert implementations(parity, k, limit=16 * k) == []          # 2048 cubes either way
+    assert len(implementations(parity, k)) == 2
+    small = T.var_table(0, k) & T.var_table(5, k) | T.var_table(11, k) & ~T.var_table(3, k) & T.full(k)
+    assert implementations(small, k, limit=16 * k) == implementations(small, k)
