@@ -19,7 +19,7 @@ from gatecc.lower import lower
 from gatecc.testing import logic_nets
 
 CORPUS = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus"
-PASSES = ["balance", "balance{extract=false,dup=false}", "refactor", "refactor{leaves=6,cost=aig}",
+PASSES = ["balance", "balance{extract=false,dup=false}", "refactor", "refactor{leaves=6,cost=aig}", "refactor{leaves=12}",
           "resub", "resub{leaves=6,cost=aig}"]
 
 

@@ -93,7 +93,7 @@ def combine(nets: list[ArrayNet]) -> tuple[XAG, np.ndarray]:
     return xag, first_sinks
 
 
-def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int = 2, seed: int = 0,
+def prove_classes(xag: XAG, width: int = 4096, budget: int = 100, candidates: int = 2, seed: int = 0,
                   stats: ChoiceStats | None = None, flips: int = 15) -> tuple[list[int], list[int]]:
     """Choice classes of ``xag`` (node ids topological, nothing dead): (representative, phase) per node.
 
@@ -120,9 +120,11 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
     refresh_every = (1 + flips) * max(1, min(16, len(order) // 1024))
     rng = np.random.default_rng(seed)
 
+    full = (1 << width) - 1
+
     def key(n: int) -> tuple[int, int]:
         v = vals[n]
-        return (v ^ ((1 << width) - 1), 1) if v & 1 else (v, 0)
+        return (v ^ full, 1) if v & 1 else (v, 0)
 
     def regroup() -> dict[int, list[int]]:
         groups: dict[int, list[int]] = {}
@@ -137,7 +139,7 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
         for n in order:
             k, ph = key(n)
             for r in groups.get(k, ())[:candidates]:
-                lit = 2 * r + (ph ^ key(r)[1])
+                lit = 2 * r + (ph ^ (vals[r] & 1))
                 if local_equal(xag, 2 * n, lit):
                     answer = True
                 else:
@@ -165,13 +167,14 @@ def prove_classes(xag: XAG, width: int = 256, budget: int = 100, candidates: int
                 new = simulate(xag, extra, len(pending), order)
                 vals = [v | (w << width) for v, w in zip(vals, new)]
                 width += len(pending)
+                full = (1 << width) - 1
                 pending = []
                 groups = regroup()
     stats.nodes = len(order)
     return rep, phase
 
 
-def choice_network(nets: list[ArrayNet], width: int = 256, budget: int = 100,
+def choice_network(nets: list[ArrayNet], width: int = 4096, budget: int = 100,
                    stats: ChoiceStats | None = None) -> ChoiceNet:
     """The choice network of equivalent ``nets`` (the first one's sinks and outputs are kept)."""
     stats = stats if stats is not None else ChoiceStats()

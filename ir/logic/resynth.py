@@ -27,6 +27,8 @@ import itertools
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import gates as G
 from ..passes.adders import adder_tree
 from . import truth as T
@@ -153,8 +155,12 @@ def _fill_small(tt: int, care: int, variables: list[int], k: int, basis: str = "
     return best
 
 
-def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: dict, top_tries: int = 0) -> int:
-    """Build f (don't-cares outside ``care``) on recorder nodes ``inputs``; returns its node."""
+def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: dict, top_tries: int = 0,
+            among=None) -> int:
+    """Build f (don't-cares outside ``care``) on recorder nodes ``inputs``; returns its node.
+
+    ``among``: variables f's care support lies within (a cofactor's lies within its parent's).
+    """
     tt &= care
     key = (tt, care)
     if key in memo:
@@ -163,7 +169,7 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
         return rec.const(0)
     if tt == care:
         return rec.const(1)
-    sup = T.care_support(tt, care, k)
+    sup = T.care_support(tt, care, k, among)
     if len(sup) <= 4:
         t4 = _fill_small(tt, care, sup, k, rec.basis)
         node = _exact_into(rec, t4, [inputs[v] for v in sup] + [rec.zero] * (4 - len(sup)))
@@ -173,26 +179,28 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
     def score(v):
         f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
         c0, c1 = T.cofactor(care, v, 0, k), T.cofactor(care, v, 1, k)
-        return len(T.care_support(f0, c0, k)) + len(T.care_support(f1, c1, k))
+        rest = [u for u in sup if u != v]
+        return len(T.care_support(f0, c0, k, rest)) + len(T.care_support(f1, c1, k, rest))
 
     v = min(sup, key=lambda v: (score(v), v))
     f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
     c0, c1 = T.cofactor(care, v, 0, k), T.cofactor(care, v, 1, k)
     x = inputs[v]
+    rest = [u for u in sup if u != v]
     both = c0 & c1
     if ((f1 ^ f0) & both) == both and (c0 | c1) == both:
-        node = rec.gate(G.XOR, x, shannon(rec, f0, c0, k, inputs, memo))        # f1 = ~f0
+        node = rec.gate(G.XOR, x, shannon(rec, f0, c0, k, inputs, memo, among=rest))        # f1 = ~f0
     elif f0 & c0 == 0:
-        node = rec.gate(G.AND, x, shannon(rec, f1, c1, k, inputs, memo))        # f0 = 0
+        node = rec.gate(G.AND, x, shannon(rec, f1, c1, k, inputs, memo, among=rest))        # f0 = 0
     elif f0 & c0 == c0:
-        node = rec.gate(13, x, shannon(rec, f1, c1, k, inputs, memo))          # f0 = 1: ~x | f1
+        node = rec.gate(13, x, shannon(rec, f1, c1, k, inputs, memo, among=rest))          # f0 = 1: ~x | f1
     elif f1 & c1 == 0:
-        node = rec.gate(4, x, shannon(rec, f0, c0, k, inputs, memo))           # f1 = 0: ~x & f0
+        node = rec.gate(4, x, shannon(rec, f0, c0, k, inputs, memo, among=rest))           # f1 = 0: ~x & f0
     elif f1 & c1 == c1:
-        node = rec.gate(G.OR, x, shannon(rec, f0, c0, k, inputs, memo))        # f1 = 1: x | f0
+        node = rec.gate(G.OR, x, shannon(rec, f0, c0, k, inputs, memo, among=rest))        # f1 = 1: x | f0
     else:
-        n1 = shannon(rec, f1, c1, k, inputs, memo)
-        n0 = shannon(rec, f0, c0, k, inputs, memo)
+        n1 = shannon(rec, f1, c1, k, inputs, memo, among=rest)
+        n0 = shannon(rec, f0, c0, k, inputs, memo, among=rest)
         node = rec.gate(G.OR, rec.gate(G.AND, x, n1), rec.gate(4, x, n0))       # x ? f1 : f0
     memo[key] = node
     return node
@@ -204,18 +212,32 @@ def symmetric_decomposition(rec: Recorder, tt: int, k: int, group: list[int], in
     others = [i for i in range(k) if i not in group]
     m = len(bits)
     k2 = m + len(others)
-    tt2 = care2 = 0
-    for count in range(len(group) + 1):
-        x = sum(1 << group[j] for j in range(count))
-        for rest in range(1 << len(others)):
-            idx = x
-            for pos, o in enumerate(others):
-                if (rest >> pos) & 1:
-                    idx |= 1 << o
-            row = count | (rest << m)
-            care2 |= 1 << row
-            tt2 |= ((tt >> idx) & 1) << row
+    # Row (count, rest) of the new table reads row idx of f: the group's first `count`
+    # variables set, the others as in `rest` (numpy over all rows at once).
+    f = _table_bits(tt, 1 << k)
+    rest = np.arange(1 << len(others), dtype=np.int64)
+    spread = np.zeros_like(rest)
+    for pos, o in enumerate(others):
+        spread |= ((rest >> pos) & 1) << o
+    first = np.asarray([sum(1 << group[j] for j in range(c)) for c in range(len(group) + 1)], dtype=np.int64)
+    idx = first[:, None] | spread[None, :]
+    row = np.arange(len(group) + 1, dtype=np.int64)[:, None] | (rest[None, :] << m)
+    g2, c2 = np.zeros(1 << k2, dtype=np.uint8), np.zeros(1 << k2, dtype=np.uint8)
+    g2[row] = f[idx]
+    c2[row] = 1
+    tt2, care2 = _bits_table(g2), _bits_table(c2)
     return shannon(rec, tt2, care2, k2, bits + [inputs[o] for o in others], {})
+
+
+def _table_bits(tt: int, n: int) -> np.ndarray:
+    """The first ``n`` bits of a table, as a uint8 array of 0/1."""
+    raw = np.frombuffer((tt & ((1 << n) - 1)).to_bytes(max(1, (n + 7) // 8), "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[:n]
+
+
+def _bits_table(bits: np.ndarray) -> int:
+    """A uint8 array of 0/1 as a table (bit i = bits[i])."""
+    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
 
 
 def candidates(tt: int, k: int, basis: str = "gates") -> list[Implementation]:

@@ -56,16 +56,21 @@ def _low_rows(i: int, k: int) -> int:
     return ~var_table(i, k) & full(k)
 
 
-def care_support(tt: int, care: int, k: int) -> list[int]:
+def care_support(tt: int, care: int, k: int, among=None) -> list[int]:
     """Variables that matter on the care set: some pair of care rows differing
-    only in x_i has different values."""
+    only in x_i has different values (only variables of ``among`` are looked at, when given:
+    a cofactor's care support lies within its parent's)."""
     # Resynthesis asks this of 16-variable tables thousands of times: on wide tables
     # numpy words beat big-int shifts; with no don't-cares the care terms drop out.
     everywhere = care == full(k)
     if k >= _WIDE:
-        return _care_support_words(tt, None if everywhere else care, k)
+        found = _care_support_words(tt, None if everywhere else care, k)
+        if among is None:
+            return found
+        found = set(found)
+        return [i for i in among if i in found]
     out = []
-    for i in range(k):
+    for i in range(k) if among is None else among:
         s = 1 << i
         diff = (tt ^ (tt >> s)) & _low_rows(i, k)
         if diff and (everywhere or diff & care & (care >> s)):

@@ -60,19 +60,41 @@ def truth_tables(graph: Graph, nodes: list[int], variables: list[int]) -> list[i
     is bit i of m (the convention of :mod:`gatecc.ir.logic.truth`).
     """
     from ..evaluate import evaluate
-    from ..planes import pack_bits
+    from ..logic.truth import var_table
 
+    # Row m's input v is bit i of m: variable i's own table, laid out as the plane's words.
     k = len(variables)
-    m = np.arange(1 << k, dtype=np.int64)
-    rows = np.zeros((1 << k, graph.n_inputs), dtype=np.uint8)
+    n_bytes = max(8, (1 << k) // 8)
+    planes = np.zeros((graph.n_inputs, n_bytes // 8), dtype=np.uint64)
     for i, v in enumerate(variables):
-        rows[:, v] = (m >> i) & 1
-    probe = Graph(graph.n_inputs, graph.op, graph.arg, graph.a, graph.b, graph.operands, list(nodes))
+        planes[v] = np.frombuffer(var_table(i, k).to_bytes(n_bytes, "little"), dtype="<u8")
+    probe = _cone_graph(graph, nodes)
     tables = []
-    for plane in evaluate(probe, pack_bits(rows)):
+    for plane in evaluate(probe, planes):
         bits = np.unpackbits(plane.view(np.uint8), bitorder="little")[: 1 << k]
         tables.append(int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little"))
     return tables
+
+
+def _cone_graph(graph: Graph, nodes: list[int]) -> Graph:
+    """The graph of ``nodes``' cones (bit nodes) alone, every input kept, ``nodes`` its outputs.
+
+    Evaluating only the cone keeps a table of 2**16 rows from costing the whole graph's nodes.
+    """
+    fa, fb = graph.a, graph.b
+    seen = set(range(graph.n_inputs))
+    stack = [n for n in nodes if n not in seen]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        stack.extend(int(x) for x in (fa[n], fb[n]) if x >= 0 and x not in seen)
+    keep = np.asarray(sorted(seen), dtype=np.int64)
+    new = np.full(graph.n_nodes + 1, -1, dtype=np.int64)      # new[-1] = -1 keeps unused fanins
+    new[keep] = np.arange(len(keep))
+    return Graph(graph.n_inputs, graph.op[keep], graph.arg[keep], new[graph.a[keep]], new[graph.b[keep]], {},
+                 [int(new[n]) for n in nodes])
 
 
 def _stamp(bld: Builder, impl, leaves: list[int]) -> int:
