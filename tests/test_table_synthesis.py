@@ -110,13 +110,15 @@ print(hashlib.sha256(emit_aiger(legalize(out))).hexdigest())
 """
 
 
-def test_o3_output_does_not_depend_on_the_hash_seed():
+def test_o3_output_does_not_depend_on_the_hash_seed(tmp_path):
     src = ROOT / "benchmarks" / "corpus" / "lgsynth93" / "sqrt8.aig"
     digests = set()
     for seed in ("0", "1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
+        # cwd outside the checkout: `python -c` puts the cwd first on sys.path, and the
+        # checkout's gatecc/ folder is not the installed package (gatecc.ir lives in ir/).
         proc = subprocess.run([sys.executable, "-c", _O3_SCRIPT, str(src)], capture_output=True, text=True,
-                              env=env, timeout=600, check=True)
+                              env=env, timeout=600, check=True, cwd=tmp_path)
         digests.add(proc.stdout.strip())
     assert len(digests) == 1
 
