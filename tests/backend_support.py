@@ -109,3 +109,17 @@ def sources_from_two_empty_caches(model, target, level, tmp_path, monkeypatch, *
         monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path / f"cache-{target}-{level}-{name}"))
         out.append(lower_to_source(model, target, level, **options).source)
     return out
+
+
+def implementation_graph(impl, k: int):
+    """The one-output Graph of a synthesis ``Implementation`` over ``k`` inputs
+    (its node list: the inputs, then constants 0 and 1, then its gates)."""
+    from gatecc.ir import Builder
+
+    b = Builder(k)
+    nodes = list(range(k)) + [b.const(0), b.const(1)]
+    for g, x, y in impl.gates:
+        nodes.append(b.gate(g, nodes[x], nodes[y]))
+    out = b.const(impl.out_neg) if impl.out < 0 else nodes[impl.out]
+    b.output(b.not_(out) if impl.out >= 0 and impl.out_neg else out)
+    return b.finish()

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backend_support import implementation_graph
+
 import gatecc
 from gatecc.ir import Builder, all_inputs, evaluate_samples, graph_stats, verify
 from gatecc.ir import gates as G
@@ -130,13 +132,7 @@ def test_isop_covers_between_the_bounds_and_the_factored_forms_compute_them(seed
     assert cover == f and f & care == tt & care
     for impl in implementations(tt, k, care):
         rows = all_inputs(k)
-        b = Builder(k)
-        nodes = list(range(k)) + [b.const(0), b.const(1)]
-        for g, x, y in impl.gates:
-            nodes.append(b.gate(g, nodes[x], nodes[y]))
-        out = b.const(impl.out_neg) if impl.out < 0 else nodes[impl.out]
-        b.output(b.not_(out) if impl.out >= 0 and impl.out_neg else out)
-        got = evaluate_samples(b.finish(), rows)[:, 0]
+        got = evaluate_samples(implementation_graph(impl, k), rows)[:, 0]
         index = rows.astype(int) @ (1 << np.arange(k))      # table bit of each row: x_i is bit i
         want = np.array([(tt >> int(m)) & 1 for m in index])
         mask = np.array([(care >> int(m)) & 1 for m in index], dtype=bool)

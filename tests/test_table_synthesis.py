@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gatecc.ir import Builder, all_inputs, evaluate_samples
+from backend_support import implementation_graph
+from gatecc.ir import all_inputs, evaluate_samples
 from gatecc.ir.logic import truth as T
 from gatecc.ir.logic.resynth import candidates
 from gatecc.ir.passes.dontcare import output_bits, supports, truth_tables
@@ -90,13 +91,7 @@ def test_symmetric_decomposition_computes_the_table(k, group, seed):
     rows = all_inputs(k)
     want = np.array([(tt >> int(m)) & 1 for m in _rows_index(rows, range(k))])
     for impl in impls:
-        b = Builder(k)
-        nodes = list(range(k)) + [b.const(0), b.const(1)]
-        for g, x, y in impl.gates:
-            nodes.append(b.gate(g, nodes[x], nodes[y]))
-        out = b.const(impl.out_neg) if impl.out < 0 else nodes[impl.out]
-        b.output(b.not_(out) if impl.out >= 0 and impl.out_neg else out)
-        assert np.array_equal(evaluate_samples(b.finish(), rows)[:, 0], want)
+        assert np.array_equal(evaluate_samples(implementation_graph(impl, k), rows)[:, 0], want)
 
 
 _O3_SCRIPT = """
