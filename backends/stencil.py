@@ -102,7 +102,8 @@ class StencilEngine:
             from .stencil_c import STENCIL_CDEF, STENCIL_FLAGS, emit_stencil_c
 
             passive_openmp()
-            self.source = emit_stencil_c(self.kernel, conv.window, self.channels, conv.boundary)
+            self.source = emit_stencil_c(self.kernel, conv.window, self.channels, conv.boundary, self.height,
+                                         self.width)
             ffi, lib = load_library(self.source, STENCIL_CDEF, flags=STENCIL_FLAGS)
             self._keep, self._fn, self._set_threads = (ffi, lib), lib.gatecc_stencil, lib.gatecc_stencil_threads
         elif target == "llvm":

@@ -21,6 +21,14 @@ into an always-inline cell function, evaluated a vector of words at a time
 (GCC vector types as wide as the host's registers), OpenMP over the word
 loop with passive waiting.  Asynchronous steps blend the new state with the
 old by the fire mask of :mod:`gatecc.ir.spatial.firing`.
+
+The board size is a constant of the generated step loop (one library per
+size, as the LLVM engine's module): every window row is one base pointer
+plus a constant displacement, and each channel's result is stored straight
+from its register.  With run-time strides and a loop over the outputs, GCC
+kept a pointer per window row, spilled them, and copied the outputs through
+the stack: 0.68-0.73x the LLVM engine on the 8-channel checkerboard CA, now
+0.99x (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -77,7 +85,7 @@ def _window_loads(window) -> tuple[list[str], list[str]]:
     loads = []
     for dc, dy in rows:
         r = f"r{dc}_{dy}"
-        at = f"a + {dc} * plane + i{'' if dy == 1 else ' - s' if dy == 0 else ' + s'}"
+        at = f"a + {dc} * PLANE + i{'' if dy == 1 else ' - S' if dy == 0 else ' + S'}"
         loads.append(f"        vec {r}, {r}l, {r}r;")
         loads.append(f"        memcpy(&{r}, {at}, sizeof {r}); memcpy(&{r}l, {at} - 1, sizeof {r}); "
                      f"memcpy(&{r}r, {at} + 1, sizeof {r});")
@@ -89,7 +97,7 @@ def _window_loads(window) -> tuple[list[str], list[str]]:
     return loads, entries
 
 
-def emit_stencil_c(kernel: Graph, window, channels: int, boundary: str) -> str:
+def emit_stencil_c(kernel: Graph, window, channels: int, boundary: str, height: int, width: int) -> str:
     """C source of ``gatecc_stencil(board, scratch, rows, width, steps, seed, threshold, async)``.
 
     ``kernel`` is the Conv stage's legal kernel graph (one input per entry
@@ -98,8 +106,12 @@ def emit_stencil_c(kernel: Graph, window, channels: int, boundary: str) -> str:
     ``channels`` padded planes of :func:`plane_words` words each; the result
     ends in board.  ``async`` != 0 makes a cell take its new state only when it
     fires (``threshold`` = :func:`gatecc.ir.spatial.firing.threshold`).
+    The board is ``height`` x ``width``: a constant of the step loop (the
+    library runs boards of that size only, as the LLVM engine's module does;
+    the ``rows`` and ``width`` arguments must be the same).
     """
     torus = boundary == "torus"
+    nw, plane = -(-width // 64), plane_words(height, width)
     loads, entries = _window_loads(window)
     n_x = max(1, len(window))
     return "\n".join([
@@ -158,24 +170,34 @@ def emit_stencil_c(kernel: Graph, window, channels: int, boundary: str) -> str:
         "    }",
         "}",
         "",
-        "static void step(const uint64_t *restrict a, uint64_t *restrict b, size_t rows, size_t nw, size_t plane)",
+        "/* The step's sizes are constants of this build: every window row is then one base pointer plus a",
+        "   constant displacement (with run-time strides GCC kept a pointer per row and spilled them). */",
+        f"#define ROWS {height}",
+        f"#define NW {nw}",
+        f"#define S {nw + 2}",
+        f"#define PLANE {plane}",
+        "static void step(const uint64_t *restrict a, uint64_t *restrict b)",
         "{",
-        "    const size_t s = nw + 2;",
         "    /* Row by row over the interior words only (the halo words are not computed).  A block that runs",
         "       past a row's last word computes the next words at their own positions -- the right halo, then",
         "       the next row's first words, which are therefore written with the same value twice. */",
         "    #pragma omp parallel for schedule(static)",
-        "    for (size_t r = 1; r <= rows; ++r)",
-        "    for (size_t j = 1; j <= nw; j += LANES) {",
-        "        const size_t i = r * s + j;",
+        "    for (size_t r = 1; r <= ROWS; ++r)",
+        "    for (size_t j = 1; j <= NW; j += LANES) {",
+        "        const size_t i = r * S + j;",
         f"        vec x[{n_x}], out[CH];",
         *loads,
         *entries,
         "        gatecc_cell(x, out);",
-        "        for (size_t k = 0; k < CH; ++k)",
-        "            memcpy(b + k * plane + i, &out[k], sizeof out[k]);",
+        "        /* One store per channel, unrolled: a loop over out[] made GCC keep out[] on the stack and",
+        "           copy it in 16-byte halves (measured 0.5x the LLVM engine on 8 channels). */",
+        *[f"        memcpy(b + {k} * PLANE + i, &out[{k}], sizeof out[{k}]);" for k in range(channels)],
         "    }",
         "}",
+        "#undef ROWS",
+        "#undef NW",
+        "#undef S",
+        "#undef PLANE",
         "",
         "/* The cell index hash of gatecc/ir/spatial/firing.py, shifted to the 24 bits compared. */",
         "static inline uint32_t fire_bits(uint32_t seed, uint32_t t, uint32_t i)",
@@ -231,7 +253,7 @@ def emit_stencil_c(kernel: Graph, window, channels: int, boundary: str) -> str:
         "    uint64_t *a = board, *b = scratch;",
         "    for (size_t t = 0; t < steps; ++t) {",
         "        fill_halo(a, rows, width, nw, plane);",
-        "        step(a, b, rows, nw, plane);",
+        "        step(a, b);",
         "        if (async) blend(a, b, rows, width, nw, plane, seed, (uint32_t)t, threshold);",
         "        clear_tail(b, rows, width, nw, plane);",
         "        uint64_t *tmp = a; a = b; b = tmp;",
