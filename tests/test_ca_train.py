@@ -100,11 +100,19 @@ def test_train_cli(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args,needle", [(("--layers", "8,1"), "--layers"), (("--epochs", "0"), "--epochs"),
-                                         (("--label", "y"), "--label")])
+                                         (("--label", "y"), "--label"), (("--loss-from", "0"), "--loss-from"),
+                                         (("--loss-from", "21"), "--loss-from")])
 def test_train_cli_bad_options(cli, args, needle):
     from conftest import assert_one_line_error
 
     assert_one_line_error(cli("train", "checkerboard", *args), needle)
+
+
+@pytest.mark.parametrize("task", ["life-ca", "life"])
+def test_loss_from_only_for_the_checkerboard(cli, task):
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(cli("train", task, "--loss-from", "1"), "--loss-from")
 
 
 def test_shipped_life_ca_is_conways_rule():
@@ -259,3 +267,48 @@ def test_shipped_checkerboard_grows_the_exact_checkerboard_by_step_30():
             np.testing.assert_array_equal(board[..., 0], target)
             board = ref.run(board, 1)
     assert late > 0
+
+
+def test_loss_from_sums_the_held_steps():
+    """``loss_from``: the trainer's loss is the notebook's squared error summed over the states after steps
+    loss_from..T (each checked against the per-cell transcription), from a noisy start model."""
+    import jax
+    import jax.numpy as jnp
+
+    from gatecc.ca.arch import init_model
+    from gatecc.ca.jaxca import model_params
+
+    task = replace(TINY_CHECKER, steps=4, epochs=1, eval_every=1)
+    start = init_model(task.arch, seed=8, noise=1.5)
+    result = train_ca(task, seed=9, progress=False, start=start, loss_from=2)
+    assert int(result.model.meta["loss_from"]) == 2
+    params, wires = model_params(start)
+    params = jax.tree_util.tree_map(jnp.asarray, params)
+    x, y = _batch(task, np.random.default_rng(9 + 1))          # the trainer's first batch
+    per_step = [float(_notebook_soft_loss(params, wires, jnp.asarray(x), jnp.asarray(y), t, False))
+                for t in range(1, 5)]
+    assert len(set(np.round(per_step, 3))) == 4                # the steps' losses differ: the sum is a real check
+    np.testing.assert_allclose(result.history[0]["soft"], sum(per_step[1:]), rtol=1e-5)
+    with pytest.raises(ValueError, match="loss_from"):
+        train_ca(task, seed=9, progress=False, loss_from=5)
+
+
+def test_async_run_continued_in_pieces_is_the_whole_run():
+    """``first_step``: an asynchronous run split in two draws the fire masks the whole run draws."""
+    import jax
+    import jax.numpy as jnp
+
+    from gatecc.ca.arch import init_model
+    from gatecc.ca.jaxca import model_params, run
+
+    model = init_model(TINY_CHECKER.arch, seed=3, random_gates=True)
+    params, wires = model_params(model)
+    params, wires = (jax.tree_util.tree_map(jnp.asarray, t) for t in (params, wires))
+    board = jnp.asarray(np.random.default_rng(4).integers(0, 2, (1, 7, 6, 3)).astype(np.float32))
+    kw = dict(periodic=False, hard=True, fire_rate=0.5, seed=jnp.uint32(11))
+    whole = run(params, wires, board, 5, **kw)
+    head = run(params, wires, board, 2, **kw)
+    np.testing.assert_array_equal(run(params, wires, head, 3, first_step=2, **kw), whole)
+    assert not np.array_equal(np.asarray(run(params, wires, head, 3, **kw)), np.asarray(whole))
+    ref = reference_stepper(model).run(np.asarray(board[0]).astype(np.uint8), 5, 0.5, 11)
+    np.testing.assert_array_equal(np.asarray(whole[0]).astype(np.uint8), ref)

@@ -173,10 +173,13 @@ def fire_hash_jax(seed, step, index):
     return h ^ (h >> u(16))
 
 
-def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0, straight: bool = False):
+def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None, seed=0, straight: bool = False,
+        first_step=0):
     """``steps`` steps of a (B, H, W, C) board; asynchronous when ``fire_rate`` is given.
 
     ``straight``: straight-through gates (hard forward, soft gradient; :func:`coefficients`).
+    ``first_step``: the run's first step is step ``first_step`` of the fire masks (a run continued in pieces
+    draws the masks the whole run would).
 
     A Python-int ``steps`` unrolls into a scan (differentiable); a traced one
     runs a while loop (one compilation for any step count).  Step t's fire mask
@@ -192,7 +195,7 @@ def run(params, wires, board, steps, periodic: bool, hard: bool, fire_rate=None,
     def body(t, b):
         if limit is None:
             return step(params, wires, b, periodic, hard, straight=straight)
-        h = fire_hash_jax(seed, t, index)
+        h = fire_hash_jax(seed, t + first_step, index)
         fire = ((h >> jnp.uint32(32 - RATE_BITS)) < limit).astype(b.dtype)
         return step(params, wires, b, periodic, hard, fire, straight)
 

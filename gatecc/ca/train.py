@@ -46,6 +46,7 @@ class CATask:
     eval_boards: int = 8    # checkerboard: held-out random starts judged for exactness
     fire_rate: float | None = None
     straight_from: int | None = None    # from this epoch on, straight-through gates (hard forward, soft gradient)
+    loss_from: int | None = None        # loss summed over the states after steps loss_from..steps (None: steps only)
 
 
 def checkerboard(size: int, square: int = 2) -> np.ndarray:
@@ -114,7 +115,8 @@ class CATrainResult:
 
 def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: bool = True,
              lr: float | None = None, eval_every: int | None = None, log=None, checkpoint=None,
-             start: CAModel | None = None, straight_from: int | None = None) -> CATrainResult:
+             start: CAModel | None = None, straight_from: int | None = None,
+             loss_from: int | None = None) -> CATrainResult:
     """Train ``task``; stops once the hard CA is exact (see the module doc).
 
     The result's model is the best hard CA of the run's evaluations (fewest
@@ -124,7 +126,10 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     best so far (fewest wrong), so a long run can be stopped and still kept.
     ``start``: continue from this model's logits and wiring instead of a fresh
     init (its architecture must be the task's).  ``straight_from``: overrides
-    the task's epoch from which gates are straight-through.
+    the task's epoch from which gates are straight-through.  ``loss_from``:
+    overrides the task's first step whose state enters the loss (the loss is
+    then the sum over steps ``loss_from..T``: the pattern must be reached by
+    step ``loss_from`` and held to T; the notebook's loss is step T alone).
     """
     import jax
     import jax.numpy as jnp
@@ -134,7 +139,10 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     from .jaxca import cell_forward, model_params, run, training_wires
 
     task = replace(task, epochs=epochs or task.epochs, lr=lr or task.lr, eval_every=eval_every or task.eval_every,
-                   straight_from=task.straight_from if straight_from is None else straight_from)
+                   straight_from=task.straight_from if straight_from is None else straight_from,
+                   loss_from=task.loss_from if loss_from is None else loss_from)
+    if task.loss_from is not None and not 1 <= task.loss_from <= task.steps:
+        raise ValueError(f"loss_from must be in 1..{task.steps} (the unrolled steps), not {task.loss_from}")
     model0 = init_model(task.arch, seed) if start is None else start
     params, _ = model_params(model0)
     wires = training_wires(model0)
@@ -144,10 +152,19 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
     opt = optax.chain(optax.clip(100.0), optax.adamw(task.lr, b1=0.9, b2=0.99, weight_decay=1e-2))
     state = opt.init(params)
 
+    first = steps if task.loss_from is None else task.loss_from
+
     def loss_fn(p, x, y, fire_seed, straight):
-        out = run(p, wires, x, steps, periodic, hard=False, fire_rate=task.fire_rate, seed=fire_seed,
-                  straight=straight)
-        return jnp.sum((out[..., 0] - y) ** 2)
+        def advance(board, n, t0):
+            return run(p, wires, board, n, periodic, hard=False, fire_rate=task.fire_rate, seed=fire_seed,
+                       straight=straight, first_step=t0)
+
+        out = advance(x, first, 0)
+        loss = jnp.sum((out[..., 0] - y) ** 2)
+        for t in range(first, steps):   # the held steps, one at a time (at most T of them)
+            out = advance(out, 1, t)
+            loss = loss + jnp.sum((out[..., 0] - y) ** 2)
+        return loss
 
     @partial(jax.jit, static_argnames=("straight",))
     def train_step(p, s, x, y, fire_seed, straight=False):
@@ -207,6 +224,8 @@ def train_ca(task: CATask, seed: int = 0, epochs: int | None = None, progress: b
                        "steps": np.array(task.steps), "hard_wrong": np.array(wrong)})
     if task.fire_rate is not None:
         model.meta["fire_rate"] = np.array(task.fire_rate)
+    if task.loss_from is not None:
+        model.meta["loss_from"] = np.array(task.loss_from)
     return CATrainResult(model, epoch, seconds, wrong == 0, wrong, history)
 
 

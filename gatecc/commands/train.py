@@ -60,6 +60,9 @@ def register(sub) -> None:
     p.add_argument("--async", dest="async_", action="store_true",
                    help="CA task checkerboard: asynchronous updates (each cell fires with probability 0.6 per step; "
                         "T = 50), the notebook's fire-rate variant (docs/ca.md)")
+    p.add_argument("--loss-from", type=int, metavar="STEP",
+                   help="CA task checkerboard: sum the loss over the states after steps STEP..T, so the pattern "
+                        "must be reached by STEP and held to T (default: step T only, the notebook's; docs/ca.md)")
     from .train_data import add_data_args
 
     add_data_args(p)
@@ -79,6 +82,8 @@ def run(args) -> int:
         return run_ca(args)
     if args.async_:
         raise CommandError("--async applies to the CA task checkerboard only")
+    if args.loss_from is not None:
+        raise CommandError("--loss-from applies to the CA task checkerboard only")
     if args.task not in TASKS:
         from .train_data import run_data
 

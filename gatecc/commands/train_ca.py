@@ -35,8 +35,13 @@ def run_ca(args) -> int:
             raise CommandError(f"--async: the CA task {args.task!r} has no asynchronous variant "
                                f"(tasks with one: {', '.join(sorted(ASYNC_TASKS))})")
         task = ASYNC_TASKS[args.task]
+    if args.loss_from is not None:
+        if task.name == "life-ca":
+            raise CommandError("--loss-from applies to the CA task checkerboard only (life-ca is one step)")
+        if not 1 <= args.loss_from <= task.steps:
+            raise CommandError(f"--loss-from must be in 1..{task.steps} (the task's T), not {args.loss_from}")
     result = train_ca(task, seed=args.seed, epochs=args.epochs, progress=not args.quiet, lr=args.lr,
-                      eval_every=args.eval_every)
+                      eval_every=args.eval_every, loss_from=args.loss_from)
     out = args.output or f"{task.name}.npz"
     write_output(out, npz_bytes(to_arrays(result.model)))
     what = "neighbourhoods" if task.name == "life-ca" else "cells of channel 0 after T steps"
