@@ -312,3 +312,23 @@ def test_async_run_continued_in_pieces_is_the_whole_run():
     assert not np.array_equal(np.asarray(run(params, wires, head, 3, **kw)), np.asarray(whole))
     ref = reference_stepper(model).run(np.asarray(board[0]).astype(np.uint8), 5, 0.5, 11)
     np.testing.assert_array_equal(np.asarray(whole[0]).astype(np.uint8), ref)
+
+
+def test_shipped_searched_checkerboard_is_what_the_docs_say():
+    """examples/checkerboard-ca-search.npz (the epoch-630 CA after the hard-CA gate search, docs/ca.md): 39 of the
+    trainer's 2048 held-out channel-0 cells wrong after 20 steps (starts the search never saw), by the reference
+    stepper; from fresh random starts it still holds the exact checkerboard from step 30 on."""
+    from importlib.resources import files
+
+    model = gatecc.load(files("gatecc.examples") / "checkerboard-ca-search.npz")
+    task = TASKS["checkerboard"]
+    starts, targets = _batch(replace(task, batch=task.eval_boards), np.random.default_rng(0 + 2))
+    ref = reference_stepper(model)
+    wrong = sum(int((ref.run(s.astype(np.uint8), 20)[..., 0] != t).sum()) for s, t in zip(starts, targets))
+    assert wrong == 39 == int(model.meta["hard_wrong"])
+    rng = np.random.default_rng(101)
+    for _ in range(2):
+        board = ref.run(rng.integers(0, 2, (16, 16, 8)).astype(np.uint8), 30)
+        for _ in range(4):
+            np.testing.assert_array_equal(board[..., 0], checkerboard(16))
+            board = ref.run(board, 1)
