@@ -69,6 +69,28 @@ def test_care_support_within_the_parents_is_the_whole_answer(case):
             assert T.care_support(f, c, k, rest) == _brute_care_support(f, c, k)
 
 
+def _sparse_table(k, n, small, seed):
+    """A k-variable table reading only n of its variables (so supports are not all k)."""
+    import random
+
+    vs = random.Random(seed).sample(range(k), n)
+    return sum(1 << m for m in range(1 << k) if (small >> sum(((m >> v) & 1) << i for i, v in enumerate(vs))) & 1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(6, 9), st.integers(1, 9), st.integers(0, 2**512 - 1), st.integers(0, 2**512 - 1),
+       st.booleans(), st.integers(0, 99))
+def test_split_scores_count_the_cofactors_care_supports(k, n, small, care, all_care, seed):
+    n = min(n, k)
+    tt = _sparse_table(k, n, small & ((1 << (1 << n)) - 1), seed)
+    care = T.full(k) if all_care else (care | small) & T.full(k)
+    tt &= care
+    sup = _brute_care_support(tt, care, k)
+    want = {v: sum(len(_brute_care_support(T.cofactor(tt, v, b, k), T.cofactor(care, v, b, k), k)) for b in (0, 1))
+            for v in sup}
+    assert T.split_scores(tt, care, k, sup) == want
+
+
 def _counting_function(k, group, seed):
     """A function of (how many of ``group`` are set, the other variables): symmetric in ``group``."""
     rng = np.random.default_rng(seed)
