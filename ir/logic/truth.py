@@ -129,8 +129,8 @@ def split_scores(tt: int, care: int, k: int, sup: list[int]) -> dict[int, int]:
     """
     import numpy as np
 
-    if k < 6:
-        raise ValueError("split_scores needs at least 6 variables")
+    if k < WIDE:
+        return _split_scores_ints(tt, care, k, sup)
     shifts, masks = _in_word_masks()
     w = _words(tt, k)
     c = None if care == full(k) else _words(care, k)
@@ -165,6 +165,24 @@ def split_scores(tt: int, care: int, k: int, sup: list[int]) -> dict[int, int]:
                 score[v] += bool(rows & _ROW_ONES[v]) + bool(rows & ~_ROW_ONES[v])
             else:
                 score[v] += ((ones >> (v - 6)) & 1) + ((zeros >> (v - 6)) & 1)
+    return score
+
+
+def _split_scores_ints(tt: int, care: int, k: int, sup: list[int]) -> dict[int, int]:
+    """:func:`split_scores` on Python integers (narrow tables)."""
+    everywhere = care == full(k)
+    score = dict.fromkeys(sup, 0)
+    for u in sup:
+        s = 1 << u
+        d = (tt ^ (tt >> s)) & _low_rows(u, k)
+        if not everywhere:
+            d &= care & (care >> s)
+        if not d:
+            continue
+        for v in sup:
+            if v != u:
+                ones = var_table(v, k)
+                score[v] += bool(d & ones) + bool(d & ~ones)
     return score
 
 
