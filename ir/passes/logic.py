@@ -305,8 +305,18 @@ class ChoiceMap(Pass):
         st = ChoiceStats()
         choices = choice_network(nets[::-1], budget=self.budget, stats=st)
         mapped, ms = _map(self, choices.net, choices)
-        return arrays_to_graph(mapped), {"snapshots": len(nets), "members": st.members, "dropped": st.dropped,
-                                         "sat_calls": st.sat_calls, "cells": ms.cells}
+        # Area recovery over choices is a heuristic: now and then the plain mapping of the
+        # input alone is smaller (cm162a: 30 cells against 37), and it costs one cheap map.
+        from ..stats import count_gates
+
+        out = arrays_to_graph(mapped)
+        plain, ps = _map(self, nets[0])
+        plain = arrays_to_graph(plain)
+        used = "plain" if count_gates(plain) < count_gates(out) else "choices"
+        if used == "plain":
+            out, ms = plain, ps
+        return out, {"snapshots": len(nets), "members": st.members, "dropped": st.dropped,
+                     "sat_calls": st.sat_calls, "cells": ms.cells, "used": used}
 
 
 def script_pipeline(script: str) -> str:
