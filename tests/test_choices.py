@@ -139,6 +139,11 @@ def test_dch_is_never_larger_than_map_of_its_input(name):
     assert stats[-1].details["used"] in ("plain", "choices")
     if name.endswith("cm162a"):
         assert stats[-1].details["used"] == "plain"
+        # Plain 30 against 37 over choices: taken at a 10% margin, never with plain=-1.
+        _, stats = run_pipeline(graph, parse_pipeline("strash,dch{script=balance,plain=0.1}"))
+        assert stats[-1].details["used"] == "plain"
+        never, stats = run_pipeline(graph, parse_pipeline("strash,dch{script=balance,plain=-1}"))
+        assert stats[-1].details["used"] == "choices" and graph_stats(never).gates > graph_stats(mapped).gates
 
 
 def test_o3_is_deterministic():
@@ -148,7 +153,7 @@ def test_o3_is_deterministic():
     assert a == b
 
 
-@pytest.mark.parametrize("bad", ["dch{script=nope}", "dch{cost=x}", "dch{budget=0}", "dch{cuts=0}",
+@pytest.mark.parametrize("bad", ["dch{script=nope}", "dch{cost=x}", "dch{budget=0}", "dch{cuts=0}", "dch{plain=1}",
                                  "dch{script=balance:rounds=zero}"])
 def test_bad_dch_options_are_pipeline_errors(bad):
     from gatecc.ir import Builder
