@@ -128,6 +128,32 @@ def test_cut_truth_tables(seed):
             assert T.expand(full, len(leaves)) == tt
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_rewrite_cuts_are_each_cuts_function_and_only_restricts_them(seed):
+    from gatecc.ir.logic.rewrite import network_cuts
+
+    net = _random_xag(seed).compact()
+    order = net.topological()
+    cuts = network_cuts(net, order, 8)
+    assert set(cuts) == set(order)
+    k = net.n_inputs
+    vals = {0: 0, **{i + 1: T.var_table(i, k) for i in range(k)}}     # every node over the primary inputs
+    for n in order:
+        a, b = net.fa[n], net.fb[n]
+        x, y = vals[a >> 1] ^ (T.full(k) if a & 1 else 0), vals[b >> 1] ^ (T.full(k) if b & 1 else 0)
+        vals[n] = x & y if net.kind[n] == AND else x ^ y
+    for n in order:
+        assert cuts[n], n
+        for leaves, tt in cuts[n]:
+            assert 1 <= len(leaves) <= 4 and n not in leaves and len(set(leaves)) == len(leaves)
+            # A cut may keep a leaf the others compute: tt must hold on every reachable row, as the node.
+            for m in range(1 << k):
+                row = sum(((vals[x] >> m) & 1) << i for i, x in enumerate(leaves))
+                assert (tt >> row) & 1 == (vals[n] >> m) & 1, (n, leaves)
+    only = set(order[seed::3])
+    assert network_cuts(net, order, 8, only) == {n: cuts[n] for n in order if n in only}
+
+
 def test_npn_transforms_rebuild_every_function():
     table_ = npn_table()
     assert len(table_.classes()) == 222

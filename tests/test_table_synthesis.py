@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from backend_support import implementation_graph
@@ -67,6 +67,32 @@ def test_care_support_within_the_parents_is_the_whole_answer(case):
         for value in (0, 1):
             f, c = T.cofactor(tt, v, value, k), T.cofactor(care, v, value, k)
             assert T.care_support(f, c, k, rest) == _brute_care_support(f, c, k)
+
+
+def _sparse_table(k, n, small, seed):
+    """A k-variable table reading only n of its variables (so supports are not all k)."""
+    import random
+
+    vs = random.Random(seed).sample(range(k), n)
+    return sum(1 << m for m in range(1 << k) if (small >> sum(((m >> v) & 1) << i for i, v in enumerate(vs))) & 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 11), st.integers(1, 11), st.integers(0, 2**2048 - 1), st.integers(0, 2**2048 - 1),
+       st.booleans(), st.integers(0, 99))
+@example(10, 10, 0x9E3779B97F4A7C15 ** 16, 0xC2B2AE3D27D4EB4F ** 16, False, 1)
+@example(11, 7, 0x9E3779B97F4A7C15 ** 3, 0, True, 2)
+@example(10, 10, 0x9E3779B97F4A7C15 ** 16, 0, True, 3)
+def test_split_scores_count_the_cofactors_care_supports(k, n, small, care, all_care, seed):
+    # k < 10 takes the integer path, k >= 10 the numpy words.
+    n = min(n, k)
+    tt = _sparse_table(k, n, small & ((1 << (1 << n)) - 1), seed)
+    care = T.full(k) if all_care else (care | small) & T.full(k)
+    tt &= care
+    sup = _brute_care_support(tt, care, k)
+    want = {v: sum(len(_brute_care_support(T.cofactor(tt, v, b, k), T.cofactor(care, v, b, k), k)) for b in (0, 1))
+            for v in sup}
+    assert T.split_scores(tt, care, k, sup) == want
 
 
 def _counting_function(k, group, seed):

@@ -29,7 +29,7 @@ class CoverTooLarge(Exception):
 
 
 def isop(lower: int, upper: int, k: int, top: int | None = None,
-         limit: int | None = None) -> tuple[list[tuple[int, int]], int]:
+         limit: int | None = None, memo: dict | None = None) -> tuple[list[tuple[int, int]], int]:
     """An irredundant cover ``lower <= f <= upper`` of a k-variable function: (cubes, f's table).
 
     Variables at or above ``top`` (default k) do not occur in ``lower`` or ``upper``.  With
@@ -40,21 +40,27 @@ def isop(lower: int, upper: int, k: int, top: int | None = None,
     full = T.full(k)
     if upper & full == full:
         return [(0, 0)], full
+    # The recursion meets the same (lower, upper) pair under many branches of a wide table.
+    memo = {} if memo is None else memo
+    key = (lower, upper, top)
+    if key in memo:
+        return memo[key]
     v = (k if top is None else top) - 1
     while v >= 0 and not (T.depends_on(lower, v, k) or T.depends_on(upper, v, k)):
         v -= 1
     x = T.var_table(v, k)
     l0, l1 = T.cofactor(lower, v, 0, k), T.cofactor(lower, v, 1, k)
     u0, u1 = T.cofactor(upper, v, 0, k), T.cofactor(upper, v, 1, k)
-    c0, f0 = isop(l0 & ~u1 & full, u0, k, v, limit)
-    c1, f1 = isop(l1 & ~u0 & full, u1, k, v, limit)
+    c0, f0 = isop(l0 & ~u1 & full, u0, k, v, limit, memo)
+    c1, f1 = isop(l1 & ~u0 & full, u1, k, v, limit, memo)
     rest = (l0 & ~f0 | l1 & ~f1) & full
-    cs, fs = isop(rest, u0 & u1, k, v, limit)
+    cs, fs = isop(rest, u0 & u1, k, v, limit, memo)
     bit = 1 << v
     cubes = [(p, n | bit) for p, n in c0] + [(p | bit, n) for p, n in c1] + cs
     if limit is not None and len(cubes) > limit:
         raise CoverTooLarge
-    return cubes, (f0 & ~x | f1 & x | fs) & full
+    memo[key] = cubes, (f0 & ~x | f1 & x | fs) & full
+    return memo[key]
 
 
 class _Builder:

@@ -176,13 +176,8 @@ def shannon(rec: Recorder, tt: int, care: int, k: int, inputs: list[int], memo: 
         memo[key] = node
         return node
     # Split on the variable whose cofactors have the smallest supports (ties: lowest index).
-    def score(v):
-        f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
-        c0, c1 = T.cofactor(care, v, 0, k), T.cofactor(care, v, 1, k)
-        rest = [u for u in sup if u != v]
-        return len(T.care_support(f0, c0, k, rest)) + len(T.care_support(f1, c1, k, rest))
-
-    v = min(sup, key=lambda v: (score(v), v))
+    scores = T.split_scores(tt, care, k, sup)
+    v = min(sup, key=lambda v: (scores[v], v))
     f0, f1 = T.cofactor(tt, v, 0, k), T.cofactor(tt, v, 1, k)
     c0, c1 = T.cofactor(care, v, 0, k), T.cofactor(care, v, 1, k)
     x = inputs[v]

@@ -63,8 +63,10 @@ def _instantiate_inputs(lits: list[int], perm, neg: int) -> list[int]:
     return [(lits[perm[j]] if perm[j] < len(lits) else 0) ^ ((neg >> j) & 1) for j in range(4)]
 
 
-def network_cuts(net: XAG, order: list[int], limit: int) -> dict[int, list[tuple[tuple[int, ...], int]]]:
-    """Cuts of every node in ``order`` as (leaves, truth table), computed by :mod:`.vcuts`."""
+def network_cuts(net: XAG, order: list[int], limit: int,
+                 only: set[int] | None = None) -> dict[int, list[tuple[tuple[int, ...], int]]]:
+    """Cuts of every node in ``order`` (of those in ``only``, when given) as (leaves, truth table),
+    computed by :mod:`.vcuts`."""
     import numpy as np
 
     from .strash import from_xag
@@ -76,13 +78,18 @@ def network_cuts(net: XAG, order: list[int], limit: int) -> dict[int, list[tuple
     cs = enumerate_vectorised(arrays.is_xor, arrays.fa, arrays.fb, arrays.first_gate, limit=limit)
     old = np.array(list(range(net.n_inputs + 1)) + order + [0], dtype=np.int64)   # SENT maps to the last slot
     first = arrays.first_gate
-    leaves = np.where(cs.leaves[first:, :-1] == SENT, -1, cs.leaves[first:, :-1])
-    leaves = np.where(leaves < 0, -1, old[np.maximum(leaves, 0)]).tolist()
-    n_leaves = cs.n_leaves[first:, :-1].tolist()
-    tts = cs.tt[first:, :-1].tolist()
+    rows = np.arange(len(order))
+    if only is not None:
+        # A later sweep visits a few nodes: converting every node's cuts to Python cost more than the sweep.
+        rows = rows[np.fromiter((n in only for n in order), dtype=bool, count=len(order))]
+    picked = cs.leaves[first + rows, :-1]
+    # Leaves are sorted with the empty slots (SENT) last: a cut's leaves are its first n_leaves slots.
+    leaves = old[np.where(picked == SENT, len(old) - 1, picked)].tolist()
+    n_leaves = cs.n_leaves[first + rows, :-1].tolist()
+    tts = cs.tt[first + rows, :-1].tolist()
     cuts = {}
-    for n, lv, nl, tt in zip(order, leaves, n_leaves, tts):
-        cuts[n] = [(tuple(x for x in lv[k] if x >= 0), tt[k]) for k in range(len(nl)) if nl[k] >= 1]
+    for r, lv, nl, tt in zip(rows.tolist(), leaves, n_leaves, tts):
+        cuts[order[r]] = [(tuple(lv[k][:nl[k]]), tt[k]) for k in range(len(nl)) if nl[k] >= 1]
     return cuts
 
 
@@ -97,7 +104,7 @@ def rewrite(net: XAG, cost: str = "gates", zero_gain: bool = False, cut_limit: i
     lookup = database().lookup(basis)
     stats = RewriteStats()
     order = net.topological()
-    cuts = network_cuts(net, order, cut_limit)
+    cuts = network_cuts(net, order, cut_limit, only)
     node_cost = lambda n: 1 if net.kind[n] == AND else xor_cost  # noqa: E731
     for n in order:
         if net.dead[n] or (only is not None and n not in only):

@@ -15,9 +15,9 @@ OPT_LEVELS: dict[int, str] = {
     0: "",
     1: "adders,strash",
     2: "adders,strash,map",
-    3: "adders,strash,dch{script=balance},resynth{window=8},rewrite{rounds=4},fraig,resub,refactor{leaves=8},"
+    3: "adders,strash,dch{script=balance,plain=0.1},resynth{window=8},rewrite{rounds=4},fraig,resub,refactor{leaves=8},"
        "refactor{leaves=12},"
-       "dch{script=balance},"
+       "dch{script=balance,plain=-1},"
        "rewrite{zero=true},rewrite{rounds=4},collapse",
 }
 
