@@ -6,9 +6,11 @@ per tile, decoding planes into rows; see the comment at the top of
 with full optimisation like any net, cached on disk by :mod:`.cbuild`, and
 loaded once per process and vector width.
 
-Packing has two code paths: an AVX2 movemask where the compiler targets
-AVX2 (``-march=native`` on such a machine), else a portable multiply per 8
-bytes.  ``GATECC_PACK=portable`` forces the portable one (it is a build
+Packing has two code paths: where the compiler targets AVX2
+(``-march=native`` on such a machine) and rows have at least 32 inputs,
+8 rows' bytes shifted into one byte vector and byte-transposed 32 inputs at
+a time; else a portable multiply per 8 bytes and 64 x 64 bit transposes.
+``GATECC_PACK=portable`` forces the portable one (it is a build
 flag, so each path has its own cache entry); :func:`pack_path` says which
 one a runtime was built with.
 """

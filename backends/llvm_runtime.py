@@ -1,9 +1,11 @@
 """The native runtime in LLVM IR: the bool path for nets JIT-compiled by the LLVM backend.
 
-The same algorithm and entry points as ``runtime.c`` (read its header
+The same entry points and tile loop as ``runtime.c`` (read its header
 comment), built with llvmlite's IR builder so the LLVM target needs no C
-compiler: ``gatecc_rt_run(net, x, n_rows, y, work)`` packs tiles of rows into
-bit planes, calls the net's ``gatecc_words`` through the pointer in its
+compiler (its packer reads each block of columns down the 64 rows, then
+8 x 8 byte transposes: not ``runtime.c``'s row-order packers):
+``gatecc_rt_run(net, x, n_rows, y, work)`` packs tiles of rows into bit
+planes, calls the net's ``gatecc_words`` through the pointer in its
 descriptor, and decodes the output planes into rows; ``gatecc_rt_info``
 reports the ABI and lane count.  :mod:`.llvm_jit` compiles it once per
 process and vector width.
@@ -22,7 +24,7 @@ PTR = ir.PointerType()
 VOID = ir.VoidType()
 
 
-# Byte transpose of t0..t7 in each uint64 lane: (shift, mask, row pairs), as TRANSPOSE8 in runtime.c.
+# Byte transpose of t0..t7 in each uint64 lane: (shift, mask, row pairs).
 _TRANSPOSE = [(32, 0x00000000FFFFFFFF, ((0, 4), (1, 5), (2, 6), (3, 7))),
               (16, 0x0000FFFF0000FFFF, ((0, 2), (1, 3), (4, 6), (5, 7))),
               (8, 0x00FF00FF00FF00FF, ((0, 1), (2, 3), (4, 5), (6, 7)))]

@@ -8,11 +8,11 @@
  * leaves the cache.  See gatecc/backends/native.py for the descriptor and
  * the work buffer, and gatecc/backends/c_runtime.py for how it is built.
  *
- * Packing: each row of 64 samples is read front to back, 64 bytes (inputs) at a time
- * turned into one word of bits (an AVX2 movemask where the compiler targets AVX2, else a
- * multiply per 8 bytes; -DGATECC_PACK_PORTABLE forces the latter); each 64 x 64 block of
- * such words is then bit-transposed into 64 inputs' plane words.  Sequential reads let the
- * prefetcher stream the rows; the block of words being built stays in L1.
+ * Packing (AVX2, where the compiler targets it and rows have >= 32 inputs): per 64 samples, each
+ * group of 8 rows is read front to back, 32 bytes of each row at a time, and shifted into one byte
+ * vector (bit j from row j); each 32-input block's 8 vectors are then byte-transposed into its 32
+ * plane words.  Portable (-DGATECC_PACK_PORTABLE forces it): each row read front to back, 64 bytes
+ * to a word by a multiply per 8 bytes, then 64 x 64 bit transposes.  Both read rows sequentially.
  *
  * Threads: gatecc_rt_run_threads hands the tiles of a batch out one at a time to the caller
  * and detached pthreads, each with its own work buffer: no Python thread, no GIL hand-off, and
@@ -64,22 +64,82 @@ static inline uint64_t bits8(const uint8_t *p)
 
 #if defined(__AVX2__) && !defined(GATECC_PACK_PORTABLE)
 #include <immintrin.h>
-#define PACK_PATH 1  /* AVX2: a 32-byte movemask of the bytes shifted so bit 0 is the sign bit */
-static inline uint64_t bits64(const uint8_t *p)
+#define PACK_PATH 1  /* AVX2: 8 rows' bytes shifted into one byte vector, then a byte transpose */
+
+/* The 32-byte vectors g[k] (k = 0..7): byte c of g[k] = bit j of input c of row 8k + j.  Out: word c (c < 32)
+   = byte k of word c is byte c of g[k], i.e. an 8 x 32 -> 32 x 8 byte transpose.  The unpacks work within
+   128-bit lanes, so vector m of the last step holds the words of inputs 2m, 2m+1 (low lane) and 16+2m,
+   17+2m (high lane). */
+static inline void byte_transpose(const __m256i g[8], uint64_t *restrict out)
 {
-    const __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 32));
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi64(a, 7))
-           | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi64(b, 7)) << 32;
+    __m256i a[8], b[8];
+    for (int k = 0; k < 4; ++k) {
+        a[2 * k] = _mm256_unpacklo_epi8(g[2 * k], g[2 * k + 1]);       /* inputs 0..7 of each lane */
+        a[2 * k + 1] = _mm256_unpackhi_epi8(g[2 * k], g[2 * k + 1]);   /* inputs 8..15 */
+    }
+    for (int h = 0; h < 2; ++h)          /* h: the four groups 0..3 (h = 0) or 4..7 (h = 1) */
+        for (int q = 0; q < 2; ++q) {    /* q: inputs 0..7 or 8..15 of the lane */
+            b[4 * h + 2 * q] = _mm256_unpacklo_epi16(a[4 * h + q], a[4 * h + 2 + q]);
+            b[4 * h + 2 * q + 1] = _mm256_unpackhi_epi16(a[4 * h + q], a[4 * h + 2 + q]);
+        }
+    for (int r = 0; r < 4; ++r) {        /* r: inputs 4r..4r+3 of the lane */
+        uint64_t v[8] __attribute__((aligned(32)));
+        _mm256_store_si256((__m256i *)v, _mm256_unpacklo_epi32(b[r], b[4 + r]));
+        _mm256_store_si256((__m256i *)(v + 4), _mm256_unpackhi_epi32(b[r], b[4 + r]));
+        out[4 * r] = v[0]; out[4 * r + 1] = v[1]; out[16 + 4 * r] = v[2]; out[17 + 4 * r] = v[3];
+        out[4 * r + 2] = v[4]; out[4 * r + 3] = v[5]; out[18 + 4 * r] = v[6]; out[19 + 4 * r] = v[7];
+    }
+}
+
+/* Most 32-input blocks of one row group held at once (rows of up to 32 * PACK_COLS inputs in one pass). */
+#define PACK_COLS 64
+
+/* n_words plane words of every input from 64 * n_words full rows at x (n_in >= 32).  Per word of 64 rows:
+   each group of 8 rows is read front to back, 32 bytes of each row at a time, masked to bit 0 and shifted
+   into one byte vector (bit j from row j of the group); then each 32-input block's 8 vectors are byte
+   transposed into its 32 plane words.  A row's last, partial block is its last 32 bytes (overlapping the
+   block before it, which writes the same words). */
+static void pack_wide(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_t *restrict tp)
+{
+    __m256i g[PACK_COLS][8];
+    uint64_t words[32];
+    const __m256i one = _mm256_set1_epi8(1);
+    const size_t n_blocks = (n_in + 31) / 32;
+    for (size_t w = 0; w < n_words; ++w)
+        for (size_t b0 = 0; b0 < n_blocks; b0 += PACK_COLS) {
+            const size_t nb = n_blocks - b0 < PACK_COLS ? n_blocks - b0 : PACK_COLS;
+            for (int k = 0; k < 8; ++k) {
+                const uint8_t *group = x + (64 * w + 8 * (size_t)k) * n_in;
+                for (size_t b = 0; b < nb; ++b) {
+                    const size_t col = 32 * (b0 + b) + 32 <= n_in ? 32 * (b0 + b) : n_in - 32;
+                    __m256i v = _mm256_setzero_si256();
+                    for (int j = 0; j < 8; ++j) {
+                        const __m256i r = _mm256_and_si256(
+                            _mm256_loadu_si256((const __m256i *)(group + (size_t)j * n_in + col)), one);
+                        v = _mm256_or_si256(v, _mm256_slli_epi64(r, j));
+                    }
+                    g[b][k] = v;
+                }
+            }
+            for (size_t b = 0; b < nb; ++b) {
+                const size_t col = 32 * (b0 + b) + 32 <= n_in ? 32 * (b0 + b) : n_in - 32;
+                byte_transpose(g[b], words);
+                for (size_t c = 0; c < 32; ++c)
+                    WORD(tp, n_in, col + c, w) = words[c];
+            }
+        }
 }
 #else
 #define PACK_PATH 0  /* portable: one multiply per 8 bytes */
+#endif
+
+/* 64 bits from the 64 bytes at p (each 0/1): bit j = bit 0 of byte j, one multiply per 8 bytes. */
 static inline uint64_t bits64(const uint8_t *p)
 {
     uint64_t w = 0;
     for (int g = 0; g < 8; ++g) w |= bits8(p + 8 * g) << (8 * g);
     return w;
 }
-#endif
 
 /* Transpose the 64x64 bit matrix a (bit c of a[r] <-> bit r of a[c]): swap ever smaller off-diagonal
    blocks; the wide steps work on four rows at once (a 256-bit vector, or two 128-bit halves). */
@@ -108,9 +168,10 @@ static inline void transpose64(uint64_t *a)
 /* Input blocks of 64 transposed per pass over the rows: 64 rows x PACK_BLOCKS words stay in L1. */
 #define PACK_BLOCKS 16
 
-/* n_words plane words of every input from 64 * n_words full rows at x.  Each row is read front to back
-   (its bytes -> bits, 64 inputs per word), then each 64-sample x 64-input block is bit-transposed. */
-static void pack(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_t *restrict tp)
+/* The portable packer (and every path's for rows of under 32 inputs): n_words plane words of every input
+   from 64 * n_words full rows at x.  Each row is read front to back (its bytes -> bits, 64 inputs per
+   word), then each 64-sample x 64-input block is bit-transposed. */
+static void pack_portable(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_t *restrict tp)
 {
     uint64_t m[PACK_BLOCKS * 64] __attribute__((aligned(64)));
     const size_t n_blocks = (n_in + 63) / 64;
@@ -139,6 +200,18 @@ static void pack(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_
                     WORD(tp, n_in, col + k, w) = m[64 * b + k];
             }
         }
+}
+
+/* n_words plane words of every input from 64 * n_words full rows at x (the AVX2 packer where built). */
+static void pack(const uint8_t *restrict x, size_t n_in, size_t n_words, uint64_t *restrict tp)
+{
+#if PACK_PATH == 1
+    if (n_in >= 32) {
+        pack_wide(x, n_in, n_words, tp);
+        return;
+    }
+#endif
+    pack_portable(x, n_in, n_words, tp);
 }
 
 static const uint32_t BITS[16] = {1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u, 1024u, 2048u, 4096u, 8192u,

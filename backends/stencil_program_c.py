@@ -19,8 +19,11 @@ reads ``p[k]`` at constant offsets from the position's base plane
 first copied into a buffer with a halo, so no read is checked or goes
 through a table).  An OR pool that tiles the conv's map right after it is
 fused (:func:`.stencil_program.fused_pools`): the conv's outputs are ORed
-into the pooled map as they are produced.  Dense stages are the ordinary
-chunk schedule of their graph (:class:`.c.CChunks`).
+into the pooled map as they are produced (a pooled cell's first window cell
+assigns them, so the map is never zeroed first).  Dense stages are the
+ordinary chunk schedule of their graph (:class:`.c.CChunks`); their chunk
+functions, most of the code, are spread over compilation parts that
+:mod:`.cbuild` compiles as parallel units, as for a dense net.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from types import SimpleNamespace
 
 from .. import __version__
 from .c import CChunks, _vector_type, host_vector_bits
+from .render import part_ranges
 from .native import Layout, check_chunk_nodes, check_vector_bits, tile_words_for
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, schedule
 from .stencil_program import Plan, ProgramKernel, conv_geometry, fused_pools, positions
@@ -51,9 +55,10 @@ class StageChunks(CChunks):
     ORed in when a pool is fused.
     """
 
-    def __init__(self, graph, stage: int, offsets=None, out_stride: int = 0, accumulate: bool = False):
+    def __init__(self, graph, stage: int, offsets=None, out_stride: int = 0, accumulate: bool = False,
+                 name: str = "chunk"):
         super().__init__(graph)
-        self.stage, self.conv, self.offsets = stage, offsets is not None, offsets
+        self.stage, self.conv, self.offsets, self.name = stage, offsets is not None, offsets, name
         self.out_stride, self.op = out_stride, "|=" if accumulate else "="
         self.places = {FROM_INPUT: "src[{}]", FROM_SLOT: "s[{}]"}
 
@@ -67,14 +72,17 @@ class StageChunks(CChunks):
 
     def head(self, index: int) -> list[str]:
         if self.conv:
-            return [f"static inline __attribute__((always_inline)) void s{self.stage}_chunk{index}"
+            return [f"static inline __attribute__((always_inline)) void s{self.stage}_{self.name}{index}"
                     "(const V *restrict p, V *restrict d, V *restrict s)", "{"]
-        return [f"static __attribute__((noinline)) void s{self.stage}_chunk{index}"
-                "(const V *restrict src, V *restrict dst, V *restrict s)", "{"]
+        return [f"GATECC_CHUNK void s{self.stage}_chunk{index}{DENSE_SIGNATURE}", "{"]
 
     def write(self, plane: int, node: int) -> None:
         where = f"d[{plane * self.out_stride}]" if self.conv else f"dst[{plane}]"
         self.lines.append(f"    {where} {self.op} {self.operand(node)};")
+
+
+#: A dense stage's chunk function: the stage's input planes, its output planes, the scratch slots.
+DENSE_SIGNATURE = "(const V *restrict src, V *restrict dst, V *restrict s)"
 
 
 def _pitches(spatial) -> list[int]:
@@ -114,6 +122,8 @@ def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int, pad_at: int, pool
     lines = []
     for k, chunk in enumerate(sched.chunks):
         lines += chunks.chunk(k, chunk)
+    if pool is not None:    # the pooled cell's first window cell assigns its outputs: no zeroing pass
+        lines += StageChunks(graph, i, geo.offsets, positions(out), name="set").chunk(0, sched.chunks[0])
     rank = src.rank
     lines += [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)", "{",
               "    (void)w;"]
@@ -130,10 +140,11 @@ def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int, pad_at: int, pool
                   + " + ".join(f"(size_t)o{a} * {geo.step[a]}" for a in range(rank)) + ";",
                   f"        V *restrict d = dst + {at};", *(f"        {c}" for c in calls), "    }"]
     else:
-        lines.append(f"    for (size_t k = 0; k < {pooled.size}; ++k) dst[k] = GATECC_ZERO;")
         lines += [f"    for (int32_t q{a} = 0; q{a} < {pooled.spatial[a]}; ++q{a})" for a in range(rank)]
         at = " + ".join(f"(size_t)q{a} * {op[a]}" for a in range(rank))
-        lines += ["    {", f"        V *restrict d = dst + {at};"]
+        # Every pool window sees a cell of the map (the verifier bounds padding by half the window), so
+        # `first` is always cleared and every output of the cell assigned.
+        lines += ["    {", f"        V *restrict d = dst + {at};", "        int first = 1;"]
         indent = "        "
         for a in range(rank):
             lines += [f"{indent}for (int32_t k{a} = 0; k{a} < {pool.size[a]}; ++k{a}) {{",
@@ -142,7 +153,7 @@ def _conv_stage(i: int, st, src, dst, graph, chunk_nodes: int, pad_at: int, pool
             indent += "    "
         lines.append(f"{indent}const V *restrict p = {base} + "
                      + " + ".join(f"(size_t)o{a} * {geo.step[a]}" for a in range(rank)) + ";")
-        lines += [f"{indent}{c}" for c in calls]
+        lines += [f"{indent}if (first) {{ s{i}_set0(p, d, s); first = 0; }}", f"{indent}else {calls[0]}"]
         for _ in range(rank):
             indent = indent[:-4]
             lines.append(f"{indent}}}")
@@ -174,15 +185,41 @@ def _orpool_stage(i: int, st, src, dst) -> list[str]:
     return lines
 
 
-def _dense_stage(i: int, graph, chunk_nodes: int) -> list[str]:
+def _dense_stage(i: int, graph, chunk_nodes: int) -> tuple[list[list[str]], list[str]]:
+    """Stage ``i``'s chunk functions (one list of lines each, for the compilation parts) and the stage function."""
     sched = schedule(graph, chunk_nodes)
     chunks = StageChunks(graph, i)
-    lines = []
-    for k, chunk in enumerate(sched.chunks):
-        lines += chunks.chunk(k, chunk)
-    return lines + [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)",
-                    "{", "    (void)w;", *(f"    s{i}_chunk{k}(src, dst, s);" for k in range(len(sched.chunks))),
-                    "}", ""]
+    functions = [chunks.chunk(k, chunk) for k, chunk in enumerate(sched.chunks)]
+    return functions, [f"static void stage{i}(const V *restrict src, V *restrict dst, V *restrict s, V *restrict w)",
+                       "{", "    (void)w;", *(f"    s{i}_chunk{k}(src, dst, s);" for k in range(len(sched.chunks))),
+                       "}", ""]
+
+
+def _parts(functions: list[tuple[str, list[str]]]) -> list[str]:
+    """The dense chunk functions (name, lines) declared, then spread over compilation parts 1..n.
+
+    Part 0 (the conv and pool stages, the entry points) is the rest of the file; :mod:`.cbuild` compiles a big
+    source's parts as parallel units (``-DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b``) and links them, as for a
+    dense net (:func:`.c.emit_c`): the dense head, most of the code, no longer compiles on one core.
+    """
+    ranges = part_ranges(len(functions))
+    lines = ["/* Built as one file, or in units of parts 0..{} compiled apart with".format(len(ranges)),
+             "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
+             f"#define GATECC_PARTS {len(ranges) + 1}",
+             "#ifdef GATECC_PART_FIRST",
+             "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
+             '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
+             "#else",
+             "#define GATECC_IN_PART(p) 1",
+             "#define GATECC_CHUNK static __attribute__((noinline))",
+             "#endif",
+             *(f"GATECC_CHUNK void {name}{DENSE_SIGNATURE};" for name, _ in functions), ""]
+    for p, part in enumerate(ranges, start=1):
+        lines.append(f"#if GATECC_IN_PART({p})")
+        for index in part:
+            lines += functions[index][1]
+        lines += ["#endif", ""]
+    return lines + ["#if GATECC_IN_PART(0)"]
 
 
 def program_layout(p: Plan, vector_bits: int, chunk_nodes: int) -> tuple[Layout, int, list[int]]:
@@ -225,7 +262,8 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
              _vector_type(vector_bits), f"#define GATECC_LANES {vector_bits // 64}",
              "#define GATECC_ZERO ((V){0})",
              "#define GATECC_ONES (~(V){0})", ""]
-    calls = []
+    head = len(lines)
+    calls, dense = [], []
     skip = set(fused.values())
     for i, st in enumerate(prog.stages):
         src, dst, graph = shapes[st.src], shapes[i + 1], p.graphs[i]
@@ -243,12 +281,15 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
         elif st.kind == "orpool":
             lines += _orpool_stage(i, st, src, dst)
         elif st.kind == "dense":
-            lines += _dense_stage(i, graph, chunk_nodes)
+            functions, stage = _dense_stage(i, graph, chunk_nodes)
+            dense += [(f"s{i}_chunk{k}", f) for k, f in enumerate(functions)]
+            lines += stage
         elif st.kind == "or":
             lines += [f"static void stage{i}(const V *restrict a, const V *restrict b, V *restrict dst)", "{",
                       f"    for (size_t k = 0; k < {dst.size}; ++k) dst[k] = a[k] | b[k];", "}", ""]
             args = f"w + {bufs[st.src].offset}, w + {bufs[st.other].offset}, {out}"
         calls.append(f"        stage{i}({args});")
+    lines[head:head] = _parts(dense)
     zeros = sorted({b.offset + b.planes for b in bufs})   # each value's zero plane
     n_in, n_planes = p.n_inputs, layout.n_planes
     lines += [
@@ -287,6 +328,7 @@ def emit_program_c(p: Plan, vector_bits: int | None = None, chunk_nodes: int = C
         f"    static const uint64_t values[] = {{{', '.join(str(v) for v in layout.info())}}};",
         "    memcpy(info, values, sizeof values);",
         "}",
+        "#endif",
         "",
     ]
     return "\n".join(lines)

@@ -47,9 +47,12 @@ def _x(n, width, seed):
 
 @pytest.mark.parametrize("path", PACK_PATHS)
 @pytest.mark.parametrize("channels,spatial", [
-    (1, (1, 1)), (1, (7, 9)), (1, (8, 8)), (2, (8, 8)), (3, (5, 13)), (1, (1, 65)), (2, (24, 24)), (1, (33, 33))])
+    (1, (1, 1)), (1, (7, 9)), (1, (8, 8)), (2, (8, 8)), (3, (5, 13)), (1, (1, 65)), (2, (24, 24)), (1, (33, 33)),
+    (1, (1, 31)), (1, (4, 8)), (1, (3, 11)), (1, (28, 28)), (3, (26, 27))])
 def test_packing_every_width_and_batch(monkeypatch, path, channels, spatial):
-    """Widths 1, 63, 64, 128, 195, 65, 1152 (two passes of 16 blocks), 1089; batches off every tile and word."""
+    """Widths 1, 63, 64, 128, 195, 65, 1152 (two passes of the portable packer's 16 blocks), 1089; 31 (the AVX2
+    packer's smallest row is 32), 32, 33, 784 (a partial last 32-byte block), 2106 (two passes of its 64
+    blocks); batches off every tile and word."""
     monkeypatch.setenv("GATECC_PACK", path)
     program = _not_map(channels, spatial)
     for bits in (64, 256):

@@ -198,3 +198,21 @@ def test_kernel_outputs_read_back_by_a_later_chunk(target, pool):
     conv = Conv(0, b.finish(), window, (2, 1), (1, 1), (1, 0), "zero")
     stages = (conv,) if pool is None else (conv, OrPool(1, pool, pool, (0, 0)))
     _check(Program(MapShape(2, (5, 4)), stages), target, n=129, chunk_nodes=1)
+
+
+def test_parallel_part_build_of_a_program(monkeypatch, tmp_path):
+    """The dense head's chunk functions spread over parts compiled as parallel units and linked: same results."""
+    from gatecc.backends import cbuild
+
+    monkeypatch.setenv("GATECC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cbuild, "PARALLEL_MIN_CHARS", 0)   # build even a small program in parallel units
+    monkeypatch.setenv("GATECC_THREADS", "3")
+    commands = []
+    real = cbuild._run_all
+    monkeypatch.setattr(cbuild, "_run_all", lambda cmds, *a: commands.extend(cmds) or real(cmds, *a))
+    for boundary, stride in (("zero", 2), ("torus", 1)):
+        commands.clear()
+        kernel = _check(_cnn(boundary, stride), "c", n=131, chunk_nodes=4)
+        assert "#define GATECC_PARTS" in kernel.source
+        assert sum("-DGATECC_PART_FIRST=0" in " ".join(c) for c in commands) == 1
+        assert len([c for c in commands if "-c" in c]) == 3                # three units, then the link
