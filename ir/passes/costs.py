@@ -15,7 +15,10 @@ from __future__ import annotations
 
 #: Pipelines that replace a level's unit-cost pipeline under ``cost=aig``.
 AIG_LEVELS: dict[int, str] = {
-    3: "adders,strash,balance,map{cost=aig},resub{leaves=6,cost=aig},balance,map{cost=aig},collapse{inputs=14}",
+    3: (
+        "adders,strash,balance,map{cost=aig},resub{leaves=6,cost=aig},balance,map{cost=aig},"
+        "collapse{inputs=14,cost=aig}"
+    ),
 }
 
 COSTS = ("gates", "aig")
