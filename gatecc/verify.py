@@ -28,7 +28,6 @@ number of output bits), the flattened bits are compared instead.
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass, field
 
@@ -219,23 +218,11 @@ def equivalent(a, b, *, method: str = "auto", exhaustive_limit: int = EXHAUSTIVE
     SAT), "exhaustive" or "sat".  Raises :class:`gatecc.InputError` when the
     two have different numbers of inputs or differently shaped outputs.
     """
-    if method not in ("auto", "exhaustive", "sat"):
-        raise InputError(f"unknown verification method {method!r} (auto, exhaustive, sat)")
-    # The check makes hundreds of thousands of small lists and tuples, none of them cyclic: the cyclic
-    # collector's passes over them cost 15-30% of a sweep and free nothing (reference counts do).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _equivalent(a, b, method, exhaustive_limit, seed, head_a, head_b)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _equivalent(a, b, method, exhaustive_limit, seed, head_a, head_b) -> VerifyResult:
     from .backends.target import legalize
     from .compiler import to_graph, with_head
 
+    if method not in ("auto", "exhaustive", "sat"):
+        raise InputError(f"unknown verification method {method!r} (auto, exhaustive, sat)")
     start = time.perf_counter()
     ga = legalize(with_head(to_graph(a), head_a))
     gb = legalize(with_head(to_graph(b), head_b))
