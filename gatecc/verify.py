@@ -134,8 +134,12 @@ def _exhaustive(ga, gb, by_output: bool):
     from .ir.planes import pack_bits
 
     n = ga.n_inputs
-    rows = all_inputs(n)
-    planes = pack_bits(rows)
+    if n >= 6:
+        planes = _input_planes(n)
+        rows = _RowsOf(n)
+    else:
+        rows = all_inputs(n)
+        planes = pack_bits(rows)
     oa, ob = evaluate(ga, planes), evaluate(gb, planes)
     n_rows = 1 << n
     if by_output:
@@ -156,6 +160,37 @@ def _exhaustive(ga, gb, by_output: bool):
             if len(bad):
                 return rows[int(bad[0])]
     return None
+
+
+class _RowsOf:
+    """``all_inputs(n)[r]`` for one row ``r`` at a time, without making all 2**n rows."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __getitem__(self, r: int) -> np.ndarray:
+        return ((r >> np.arange(self.n - 1, -1, -1)) & 1).astype(np.uint8)
+
+
+def _input_planes(n: int) -> np.ndarray:
+    """``pack_bits(all_inputs(n))`` for n >= 6, made word by word.
+
+    Row r holds r's bits, input 0 the most significant: input i's bit is bit s = n-1-i of the row
+    index.  For s < 6 every word holds the same 64-row pattern; for s >= 6 a word is all ones or all
+    zeros by bit s-6 of its index.  Making all 2**n rows and packing them was most of an exhaustive
+    check (0.16 s of 0.28 s at 19 inputs).
+    """
+    words = np.arange(1 << (n - 6), dtype=np.uint64)
+    in_word = np.arange(64, dtype=np.uint64)
+    planes = np.empty((n, len(words)), dtype=np.uint64)
+    for i in range(n):
+        s = n - 1 - i
+        if s < 6:
+            pattern = np.bitwise_or.reduce(((in_word >> np.uint64(s)) & np.uint64(1)) << in_word)
+            planes[i] = pattern
+        else:
+            planes[i] = np.uint64(0) - ((words >> np.uint64(s - 6)) & np.uint64(1))
+    return planes
 
 
 def _flat_planes(graph, outs) -> list[np.ndarray]:

@@ -106,3 +106,34 @@ def test_care_support_on_words_equals_its_definition(k):
         for tt in (rng.getrandbits(1 << k), tt_few):
             for care in (T.full(k), rng.getrandbits(1 << k) | rng.getrandbits(1 << k)):
                 assert T.care_support(tt, care, k) == plain(tt, care)
+
+
+def test_graph_cost_counts_what_strash_leaves():
+    from gatecc.ir import Builder
+    from gatecc.ir.passes.costs import graph_cost
+
+    b = Builder(4)
+    x = b.gate(6, 0, 1)                     # XOR: 3 ANDs
+    y = b.gate(9, 2, 3)                     # XNOR: 3 ANDs
+    z = b.gate(1, x, y)
+    w = b.gate(14, z, 0)                    # NAND: 1 AND
+    b.gate(1, 2, 3)                         # read by no output: costs nothing
+    b.output(w)
+    b.output(b.not_(z))
+    g = b.finish()
+    assert graph_cost(g, "aig") == 8
+    assert graph_cost(g, "gates") == 6         # count_gates: every gate node and NOT, read or not
+
+
+@pytest.mark.parametrize("name", ["lgsynth93/i6", "lgsynth93/c8", "lgsynth93/cht", "lgsynth93/b12"])
+def test_collapse_under_aig_cost_never_adds_ands(name):
+    from gatecc.ir.passes.costs import graph_cost
+
+    graph, _ = run_pipeline(gatecc.load(CORPUS / f"{name}.aig"), parse_pipeline("strash,map{cost=aig}"))
+    unit, _ = run_pipeline(graph, parse_pipeline("collapse{inputs=12}"))
+    aig, _ = run_pipeline(graph, parse_pipeline("collapse{inputs=12,cost=aig}"))
+    assert graph_cost(aig, "aig") <= min(graph_cost(graph, "aig"), graph_cost(unit, "aig"))
+    rows = _rows(graph.n_inputs)
+    assert np.array_equal(evaluate_samples(aig, rows), evaluate_samples(graph, rows))
+    with pytest.raises(PipelineError, match="cost must be one of"):
+        run_pipeline(graph, parse_pipeline("collapse{cost=luts}"))

@@ -200,3 +200,22 @@ def test_sat_sweeping_never_closes_a_loop():
     assert equivalent(graph, out, method="exhaustive").equal
     result = equivalent(graph, out, method="sat")
     assert result.equal and result.method == "sat"
+
+
+@pytest.mark.parametrize("n", [5, 6, 7, 12, 17])
+def test_exhaustive_finds_the_one_differing_row(n):
+    # A minterm of n inputs (every input 1 except x1) against constant 0: the only counterexample is that row.
+    b = gatecc.ir.Builder(n)
+    acc = b.not_(1)
+    for i in [0] + list(range(2, n)):
+        acc = b.gate(1, acc, i)
+    b.output(acc)
+    b.output(b.const(0))
+    a = b.finish()
+    z = gatecc.ir.Builder(n)
+    z.output(z.const(0))
+    z.output(z.const(0))
+    result = equivalent(a, z.finish(), method="exhaustive")
+    assert not result.equal and result.method == "exhaustive"
+    assert result.counterexample.inputs == tuple(0 if i == 1 else 1 for i in range(n))
+    assert result.counterexample.output == 0

@@ -18,6 +18,7 @@ from ..ir import gates as G
 from ..ir.builder import Builder
 from ..ir.graph import Graph
 from ..limits import check_inputs
+from .aiger_binary import and_graph, decode_ands, with_outputs
 
 
 class _Reader:
@@ -90,6 +91,13 @@ def parse_aiger(data: bytes, name: str = "<aiger>") -> Graph:
     else:
         inputs = [r.ints(f"input {k}", 1)[0] for k in range(n_in)]
     outputs = [r.ints(f"output {k}", 1)[0] for k in range(n_out)]
+    if binary and all(lit >> 1 <= m for lit in outputs):
+        fast = decode_ands(data, r.pos, n_in, n_and)
+        if fast is not None:        # else the byte-at-a-time path below finds and names the problem
+            rhs0, rhs1, r.pos = fast
+            graph = with_outputs(n_in, and_graph(n_in, rhs0, rhs1), outputs)
+            ins, outs = _symbols(r, n_in, n_out)
+            return graph.with_names(ins, outs)
     ands = []
     for k in range(n_and):
         if binary:

@@ -15,10 +15,35 @@ from __future__ import annotations
 
 #: Pipelines that replace a level's unit-cost pipeline under ``cost=aig``.
 AIG_LEVELS: dict[int, str] = {
-    3: "adders,strash,balance,map{cost=aig},resub{leaves=6,cost=aig},balance,map{cost=aig},collapse{inputs=14}",
+    3: (
+        "adders,strash,balance,map{cost=aig},resub{leaves=6,cost=aig},balance,map{cost=aig},"
+        "collapse{inputs=14,cost=aig}"
+    ),
 }
 
 COSTS = ("gates", "aig")
+#: Gate ids that are an XOR or XNOR: 3 ANDs each under ``aig``.
+_XOR_IDS = frozenset({6, 9})
+
+
+def graph_cost(graph, cost: str) -> int:
+    """``graph``'s size under ``cost``: gates (2-input gates and NOTs) or ``aig`` (ANDs after strash, XOR = 3)."""
+    if cost == "gates":
+        from ..stats import count_gates
+
+        return count_gates(graph)
+    from ..logic.strash import build, live
+
+    net = live(build(graph))
+    n_gates = len(net.is_xor) - net.n_inputs - 1
+    return n_gates + 2 * int(net.is_xor.sum())
+
+
+def implementation_cost(impl, cost: str) -> int:
+    """The size of an :class:`~gatecc.ir.logic.replace.Implementation` under ``cost`` (its gates, XORs 3 under aig)."""
+    if cost == "gates":
+        return impl.size
+    return sum(3 if g in _XOR_IDS else 1 for g, _, _ in impl.gates)
 
 
 def with_cost(pipeline: str, cost: str) -> str:

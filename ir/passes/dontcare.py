@@ -13,7 +13,9 @@ exact 4-input circuits, or counting a symmetric variable group).  A learned
 9-input Life net read through a threshold head becomes whatever its 9-input
 decision costs, whatever the net looked like.
 
-The rebuilt graph replaces the old one only when it has fewer gates.
+The rebuilt graph replaces the old one only when it costs less (``cost``:
+gates, or ``aig``, ABC's AND count; each table's implementation is chosen
+by the same cost).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import numpy as np
 
 from ..builder import Builder, rebuild
 from ..graph import Graph, Op
-from ..stats import count_gates
 from .base import Pass, register
 
 
@@ -113,13 +114,20 @@ class Collapse(Pass):
 
     Safe for any graph (only outputs are observed); a no-op on outputs with
     a wider support and while popcounts are left (run ``adders`` first).
+    ``cost`` ("gates" or "aig") picks each table's implementation and
+    decides whether the result replaces the input.
     """
 
     name = "collapse"
     inputs: int = 16
+    cost: str = "gates"
 
     def run(self, graph):
         from ..logic.resynth import candidates
+        from .costs import graph_cost, implementation_cost
+        from .logic import _check_cost
+
+        _check_cost(self.name, self.cost)
 
         bits = output_bits(graph)
         if bits is None or not 1 <= self.inputs <= 20:
@@ -147,13 +155,14 @@ class Collapse(Pass):
             for node, tt in zip(nodes, truth_tables(graph, nodes, variables)):
                 key = (tt, len(variables))
                 if key not in cache:
-                    cache[key] = min(candidates(tt, len(variables)), key=lambda impl: impl.size)
+                    cache[key] = min(candidates(tt, len(variables)),
+                                     key=lambda impl: implementation_cost(impl, self.cost))
                 replacement[node] = _stamp(bld, cache[key], variables)
         new = _with_outputs(bld, graph, replacement)
         from ..logic.strash import strash
 
         new = strash(new)
-        before, after = count_gates(graph), count_gates(new)
+        before, after = graph_cost(graph, self.cost), graph_cost(new, self.cost)
         if after >= before:
             return graph, {"collapsed": 0, "tried": len(todo)}
         return new, {"collapsed": len(todo)}
