@@ -43,6 +43,25 @@ FULL_OPT_NODES = 4096
 #: Options the C target takes (``gatecc.compile(..., option=value)``).
 OPTIONS = ("vector_bits", "chunk_nodes", "cflags", "threads")
 
+
+def part_macros(n_parts: int) -> list[str]:
+    """The C macros that let one source build whole or as ``n_parts`` chunk parts (plus part 0) compiled apart.
+
+    :mod:`.cbuild` compiles a big source's parts as parallel units (``-DGATECC_PART_FIRST=a
+    -DGATECC_PART_LAST=b``) and links them; chunk functions are then hidden rather than static.
+    """
+    return [f"/* Built as one file, or in units of parts 0..{n_parts} compiled apart with",
+            "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
+            f"#define GATECC_PARTS {n_parts + 1}",
+            "#ifdef GATECC_PART_FIRST",
+            "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
+            '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
+            "#else",
+            "#define GATECC_IN_PART(p) 1",
+            "#define GATECC_CHUNK static __attribute__((noinline))",
+            "#endif"]
+
+
 def node_expression(graph: Graph, node: int, templates=TEMPLATES, var=lambda x: f"v{x}") -> str:
     """The C expression computing ``node`` from its fanins' variables (``v{fanin}``)."""
     return _node_expression(graph, node, templates, var)
@@ -120,16 +139,7 @@ def emit_c(graph: Graph, vector_bits: int | None = None, chunk_nodes: int = DEFA
         f"#define GATECC_TILE_VECS {layout.tile_words // layout.lanes}",
         f"#define GATECC_SCRATCH_BYTES {layout.scratch_bytes}",
         "",
-        f"/* Built as one file, or in units of parts 0..{len(ranges)} compiled apart with",
-        "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
-        f"#define GATECC_PARTS {len(ranges) + 1}",
-        "#ifdef GATECC_PART_FIRST",
-        "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
-        '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
-        "#else",
-        "#define GATECC_IN_PART(p) 1",
-        "#define GATECC_CHUNK static __attribute__((noinline))",
-        "#endif",
+        *part_macros(len(ranges)),
         "",
         *(f"GATECC_CHUNK void gatecc_chunk{k}{signature};" for k in range(n_chunks)),
         "",

@@ -32,7 +32,7 @@ from math import prod
 from types import SimpleNamespace
 
 from .. import __version__
-from .c import CChunks, _vector_type, host_vector_bits
+from .c import CChunks, _vector_type, host_vector_bits, part_macros
 from .render import part_ranges
 from .native import Layout, check_chunk_nodes, check_vector_bits, tile_words_for
 from .schedule import CHUNK_NODES, FROM_INPUT, FROM_OUTPUT, FROM_SLOT, schedule
@@ -203,16 +203,7 @@ def _parts(functions: list[tuple[str, list[str]]]) -> list[str]:
     dense net (:func:`.c.emit_c`): the dense head, most of the code, no longer compiles on one core.
     """
     ranges = part_ranges(len(functions))
-    lines = ["/* Built as one file, or in units of parts 0..{} compiled apart with".format(len(ranges)),
-             "   -DGATECC_PART_FIRST=a -DGATECC_PART_LAST=b and linked. */",
-             f"#define GATECC_PARTS {len(ranges) + 1}",
-             "#ifdef GATECC_PART_FIRST",
-             "#define GATECC_IN_PART(p) ((p) >= GATECC_PART_FIRST && (p) <= GATECC_PART_LAST)",
-             '#define GATECC_CHUNK __attribute__((noinline, visibility("hidden")))',
-             "#else",
-             "#define GATECC_IN_PART(p) 1",
-             "#define GATECC_CHUNK static __attribute__((noinline))",
-             "#endif",
+    lines = [*part_macros(len(ranges)),
              *(f"GATECC_CHUNK void {name}{DENSE_SIGNATURE};" for name, _ in functions), ""]
     for p, part in enumerate(ranges, start=1):
         lines.append(f"#if GATECC_IN_PART({p})")
